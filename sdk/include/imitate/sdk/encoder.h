@@ -1,0 +1,54 @@
+// Extension point: an observation encoder and its paired decoder.
+#ifndef IMITATE_SDK_ENCODER_H_
+#define IMITATE_SDK_ENCODER_H_
+
+#include <torch/nn/module.h>
+#include <torch/types.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "imitate/sdk/plugin.h"
+#include "imitate/sdk/spaces.h"
+
+namespace imitate {
+
+// Maps observations to an embedding, and (optionally) features of a latent state back to the
+// observation keys it encodes. `conv` encodes `pixels`, `mlp` encodes `state`.
+class IMITATE_EXPORT Encoder : public Plugin {
+ public:
+  static constexpr PluginKind kKind = PluginKind::kEncoder;
+  ~Encoder() override;
+
+  // Builds the networks for `space`. A decoder is built when `decoder_input_size` > 0: it maps
+  // features of that size back to the encoded keys. Throws ConfigError when a key the encoder
+  // needs is missing from `space`.
+  virtual void Build(const ObservationSpace& space, int64_t decoder_input_size) = 0;
+
+  // The observation keys this encoder reads (and its decoder reconstructs).
+  virtual std::vector<std::string> Keys() const = 0;
+
+  // Size E of an embedding.
+  virtual int64_t EmbeddingSize() const = 0;
+
+  // Observations in storage dtype (`pixels` uint8 [..., H, W, 3]; `state` float32 [..., D]),
+  // any number of leading batch dims -> float32 embeddings [..., E].
+  virtual torch::Tensor Encode(const TensorMap& observation) = 0;
+
+  // Features [..., F] -> reconstruction of each key, in the encoder's preprocessed units
+  // (pixels as float in [-0.5, 0.5], channels last).
+  virtual TensorMap Decode(const torch::Tensor& features) = 0;
+
+  // Negative log-likelihood of `observation` under Decode(features), summed over each key's
+  // elements: one tensor [...] per key.
+  virtual TensorMap ReconstructionLoss(const torch::Tensor& features,
+                                       const TensorMap& observation) = 0;
+
+  // The trainable module (encoder and decoder), for optimisers and checkpoints.
+  virtual std::shared_ptr<torch::nn::Module> Module() = 0;
+};
+
+}  // namespace imitate
+
+#endif  // IMITATE_SDK_ENCODER_H_
