@@ -48,7 +48,8 @@ class IMITATE_EXPORT Dynamics : public Plugin {
   // Builds the networks for embeddings of size E and actions of size A.
   virtual void Build(int64_t embedding_size, int64_t action_size) = 0;
 
-  // Size F of Features().
+  // Size F of Features(); valid right after construction (it depends on params only), so
+  // that the engine can build the encoder's decoder before the dynamics.
   virtual int64_t FeatureSize() const = 0;
 
   // The zero state for a batch of `batch_size` on `device`.

@@ -1,0 +1,163 @@
+#include "engine/app/commands.h"
+
+#include <fmt/format.h>
+#include <torch/torch.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "engine/checkpoint/checkpoint.h"
+#include "engine/data/demo_file.h"
+#include "engine/plugins/loader.h"
+#include "engine/report/console.h"
+#include "engine/run/agent.h"
+#include "engine/run/collector.h"
+#include "engine/run/runner.h"
+#include "engine/run/seeds.h"
+#include "imitate/sdk/environment.h"
+#include "imitate/sdk/errors.h"
+
+namespace imitate::engine {
+namespace {
+
+// every plugin found on the search path
+Registry LoadRegistry() {
+  Registry registry;
+  LoadPluginDirectories(PluginSearchPath(), registry);
+  return registry;
+}
+
+// "integer in [1, 4096]" style description of one parameter
+std::string DescribeParam(const ParamSpec& spec) {
+  std::string def = spec.default_value ? ToToml(*spec.default_value) : "(required)";
+  std::string constraint = spec.Constraint();
+  return fmt::format("  {:<22} {:<18} {:<24} {}{}", spec.name, ParamTypeName(spec.type), def,
+                     spec.doc, constraint.empty() ? "" : " [" + constraint + "]");
+}
+
+}  // namespace
+
+int RunCommand(const RunArgs& args) {
+  Registry registry = LoadRegistry();
+  Experiment experiment = LoadExperiment(args.source, registry);
+  Console console(args.quiet);
+  RunOptions options;
+  options.runs_root = args.runs_root;
+  RunResult result = RunExperiment(experiment, registry, options, console);
+  PrintResultTable(fmt::format("{}: {} + {} on {} ({})", experiment.name,
+                               experiment.optimizer.kind, experiment.encoder.kind,
+                               experiment.environment.kind, result.run_dir),
+                   result.final_eval, result.eval_episodes);
+  return 0;
+}
+
+int ValidateCommand(const ExperimentSource& source) {
+  Registry registry = LoadRegistry();
+  Experiment e = LoadExperiment(source, registry);
+  // the demo file must exist and belong to this environment
+  DemoFileInfo demos = ReadDemoInfo(e.demos.String("path"));
+  if (demos.env_kind != e.environment.kind) {
+    throw DataError(fmt::format("{}: demos were made for environment '{}', this experiment uses "
+                                "'{}'",
+                                e.demos.String("path"), demos.env_kind, e.environment.kind));
+  }
+  std::string parts = fmt::format("environment {}, encoder {}", e.environment.kind, e.encoder.kind);
+  if (e.dynamics.present) parts += ", dynamics " + e.dynamics.kind;
+  if (e.reward.present) parts += ", reward " + e.reward.kind;
+  parts += ", optimizer " + e.optimizer.kind;
+  std::printf("%s: ok (%s)\n", source.path.c_str(), parts.c_str());
+  return 0;
+}
+
+int PluginsCommand(const std::string& name) {
+  Registry registry = LoadRegistry();
+  // without a name: every plugin, grouped by kind
+  if (name.empty()) {
+    PluginKind last = PluginKind::kOptimizer;
+    bool first = true;
+    for (const RegistryEntry* e : registry.All()) {
+      if (first || e->info.kind != last) std::printf("%s%s:\n", first ? "" : "\n",
+                                                     PluginKindName(e->info.kind));
+      first = false;
+      last = e->info.kind;
+      std::printf("  %-20s %s\n", e->info.name.c_str(), e->info.doc.c_str());
+    }
+    if (first) std::printf("no plugins found (searched: %s)\n",
+                           fmt::format("{}", fmt::join(PluginSearchPath(), ":")).c_str());
+    return 0;
+  }
+  // with a name ("point_mass" or "expert.point_mass"): its parameters
+  std::vector<const RegistryEntry*> matches;
+  std::vector<std::string> all_names;
+  for (const RegistryEntry* e : registry.All()) {
+    std::string dotted = std::string(PluginKindName(e->info.kind)) + "." + e->info.name;
+    all_names.push_back(dotted);
+    if (e->info.name == name || dotted == name) matches.push_back(e);
+  }
+  if (matches.empty()) {
+    std::string hint = DidYouMean(name, all_names);
+    throw ConfigError(fmt::format("no plugin named '{}'{}; run `imitate plugins` for the list",
+                                  name, hint.empty() ? "" : " (did you mean '" + hint + "'?)"));
+  }
+  for (const RegistryEntry* e : matches) {
+    std::printf("%s.%s: %s\n  library: %s\n", PluginKindName(e->info.kind), e->info.name.c_str(),
+                e->info.doc.c_str(), e->library.c_str());
+    if (!e->info.requires_components.empty()) {
+      std::printf("  requires: %s\n",
+                  fmt::format("{}", fmt::join(e->info.requires_components, ", ")).c_str());
+    }
+    std::printf("  %-22s %-18s %-24s %s\n", "parameter", "type", "default", "doc");
+    for (const ParamSpec& spec : e->info.params) std::printf("%s\n", DescribeParam(spec).c_str());
+    std::printf("\n");
+  }
+  return 0;
+}
+
+int DemosCommand(const DemosRequest& request) {
+  Registry registry = LoadRegistry();
+  Console console;
+  DemosResult result = MakeDemos(request, registry, console);
+  std::vector<std::string> parts;
+  for (const auto& [k, v] : result.mean_metrics) parts.push_back(fmt::format("{} {:.4g}", k, v));
+  std::printf("wrote %lld demos (%lld steps) to %s: mean %s\n",
+              static_cast<long long>(result.count), static_cast<long long>(result.steps),
+              request.out.c_str(), fmt::format("{}", fmt::join(parts, ", ")).c_str());
+  return 0;
+}
+
+int EvalCommand(const EvalArgs& args) {
+  // rebuild the run's experiment from its resolved.toml
+  std::string resolved = args.run_dir + "/resolved.toml";
+  if (!std::filesystem::is_regular_file(resolved)) {
+    throw ConfigError(fmt::format("{}: not a run directory (no resolved.toml)", args.run_dir));
+  }
+  Registry registry = LoadRegistry();
+  Experiment experiment = LoadExperiment({resolved, {}, {}}, registry);
+  auto env = registry.Create<Environment>(experiment.environment.kind,
+                                          experiment.environment.params);
+  torch::Device device = ParseDevice(experiment.device);
+  Agent agent = BuildAgent(experiment, registry, env->ObservationSpec(), env->ActionSpec(), device,
+                           DeriveSeed(static_cast<uint64_t>(experiment.seed), "agent"));
+  std::string checkpoint = args.run_dir + "/checkpoints/" + args.checkpoint;
+  Counters counters = LoadCheckpoint(checkpoint, agent);
+
+  // the same evaluation episodes as the run's own evaluations
+  int64_t episodes = args.episodes > 0 ? args.episodes : experiment.schedule.Int("eval_episodes");
+  Collector collector(*env, *agent.optimizer, ActMode::kEvaluate,
+                      DeriveSeed(static_cast<uint64_t>(experiment.seed), "eval"));
+  std::vector<EpisodeResult> results;
+  Console console;
+  for (int64_t i = 0; i < episodes; ++i) {
+    results.push_back(collector.RunEpisode());
+    console.Progress("eval", i + 1, episodes, "");
+  }
+  console.EndProgress();
+  PrintResultTable(fmt::format("{}: checkpoint {} (update {}, env step {})", args.run_dir,
+                               args.checkpoint, counters.updates, counters.env_steps),
+                   Summarize(results), episodes);
+  return 0;
+}
+
+}  // namespace imitate::engine

@@ -1,0 +1,337 @@
+#include "engine/run/runner.h"
+
+#include <fmt/format.h>
+#include <torch/torch.h>
+
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <random>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "engine/checkpoint/checkpoint.h"
+#include "engine/data/demo_file.h"
+#include "engine/data/replay.h"
+#include "engine/plugins/loader.h"
+#include "engine/report/sinks.h"
+#include "engine/run/agent.h"
+#include "engine/run/collector.h"
+#include "engine/run/seeds.h"
+#include "imitate/git_revision.h"
+#include "imitate/sdk/environment.h"
+#include "imitate/sdk/errors.h"
+
+namespace imitate::engine {
+namespace fs = std::filesystem;
+namespace {
+
+const char* PhaseName(Phase phase) {
+  switch (phase) {
+    case Phase::kPretrain: return "pretrain";
+    case Phase::kBehaviorCloning: return "bc";
+    case Phase::kOnline: return "online";
+  }
+  return "?";
+}
+
+// writes `text` to `path` through a temporary file and a rename
+void WriteFileAtomic(const std::string& path, const std::string& text) {
+  std::string tmp = path + ".tmp";
+  {
+    std::ofstream out(tmp);
+    out << text;
+    if (!out) throw DataError(fmt::format("{}: cannot write", path));
+  }
+  fs::rename(tmp, path);
+}
+
+// One run: its state and the steps of each phase.
+class Run {
+ public:
+  Run(const Experiment& experiment, const Registry& registry, const std::string& dir,
+      Console& console)
+      : exp_(experiment),
+        registry_(registry),
+        dir_(dir),
+        console_(console),
+        schedule_(experiment.schedule),
+        rng_(DeriveSeed(static_cast<uint64_t>(experiment.seed), "replay")),
+        replay_(schedule_.Int("replay_capacity")),
+        expert_replay_(schedule_.Int("replay_capacity")) {}
+
+  RunResult Execute();
+
+ private:
+  void Setup();
+  void Update(Phase phase);
+  void Evaluate(const std::string& phase);
+  void Progress(const std::string& label);
+
+  const Experiment& exp_;
+  const Registry& registry_;
+  std::string dir_;
+  Console& console_;
+  const Params& schedule_;
+  std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
+  std::mt19937_64 rng_;
+
+  std::unique_ptr<Environment> train_env_;
+  std::unique_ptr<Environment> eval_env_;
+  Agent agent_;
+  ReplayBuffer replay_;
+  ReplayBuffer expert_replay_;
+  Counters counters_;
+  int64_t total_units_ = 0;  // updates of offline phases + env steps, for the progress bar
+
+  std::unique_ptr<CsvSink> train_csv_;
+  std::unique_ptr<CsvSink> eval_csv_;
+  std::unique_ptr<JsonlSink> jsonl_;
+  Metrics window_;  // training metrics summed since the last train.csv row
+  int64_t window_count_ = 0;
+  Metrics last_eval_;
+  double best_score_ = -1e300;
+  std::string status_;
+
+  double Elapsed() const {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+  }
+};
+
+void Run::Setup() {
+  // directories, resolved experiment, log
+  fs::create_directories(fs::path(dir_) / "checkpoints");
+  WriteFileAtomic(dir_ + "/resolved.toml",
+                  ResolvedToml(exp_, HostFingerprint(), IMITATE_GIT_REVISION));
+  console_.OpenLog(dir_ + "/log.txt");
+  console_.Info(fmt::format("run {} -> {}", exp_.name, dir_));
+
+  // threads and seeds
+  int64_t threads = exp_.threads > 0 ? exp_.threads : std::thread::hardware_concurrency();
+  torch::set_num_threads(static_cast<int>(std::max<int64_t>(1, threads)));
+  torch::manual_seed(DeriveSeed(static_cast<uint64_t>(exp_.seed), "torch"));
+  torch::Device device = ParseDevice(exp_.device);
+
+  // environments: one to train in, one to evaluate in
+  train_env_ = registry_.Create<Environment>(exp_.environment.kind, exp_.environment.params);
+  eval_env_ = registry_.Create<Environment>(exp_.environment.kind, exp_.environment.params);
+
+  // demos go to both the expert replay and the training replay
+  std::vector<Episode> demos = ReadDemos(exp_.demos.String("path"), exp_.demos.Int("count"),
+                                         exp_.environment.kind, train_env_->ObservationSpec());
+  int64_t demo_steps = 0;
+  for (Episode& demo : demos) {
+    demo_steps += demo.Length() - 1;
+    replay_.Add(demo);
+    expert_replay_.Add(std::move(demo));
+  }
+  console_.Info(fmt::format("demos: {} episodes, {} steps from {}", expert_replay_.Episodes(),
+                            demo_steps, exp_.demos.String("path")));
+
+  // the agent
+  agent_ = BuildAgent(exp_, registry_, train_env_->ObservationSpec(), train_env_->ActionSpec(),
+                      device, DeriveSeed(static_cast<uint64_t>(exp_.seed), "agent"));
+
+  // sinks
+  train_csv_ = std::make_unique<CsvSink>(dir_ + "/train.csv");
+  eval_csv_ = std::make_unique<CsvSink>(dir_ + "/eval.csv");
+  jsonl_ = std::make_unique<JsonlSink>(dir_ + "/metrics.jsonl");
+  total_units_ = schedule_.Int("pretrain_updates") + schedule_.Int("bc_updates") +
+                 std::max(schedule_.Int("env_steps"), schedule_.Int("seed_steps"));
+}
+
+void Run::Progress(const std::string& label) {
+  int64_t done = counters_.updates + counters_.env_steps;
+  console_.Progress(label, done, total_units_, status_);
+}
+
+void Run::Update(Phase phase) {
+  // one update from a replay batch and an expert batch
+  const int64_t batch = schedule_.Int("batch_size");
+  const int64_t length = schedule_.Int("batch_length");
+  Batch replay_batch = replay_.Sample(batch, length, rng_);
+  Batch expert_batch = expert_replay_.Sample(batch, length, rng_);
+  Metrics metrics = agent_.optimizer->Update(phase, replay_batch, expert_batch);
+  ++counters_.updates;
+
+  // average over the logging window, then write a row
+  for (const auto& [k, v] : metrics) window_[k] += v;
+  ++window_count_;
+  if (counters_.updates % schedule_.Int("log_every") != 0) return;
+  Row row = {{"phase", std::string(PhaseName(phase))},
+             {"update", counters_.updates},
+             {"env_step", counters_.env_steps},
+             {"wall_time", Elapsed()}};
+  for (const auto& [k, v] : window_) row.emplace_back(k, v / static_cast<double>(window_count_));
+  train_csv_->Write(row);
+  row.insert(row.begin(), {"type", std::string("train")});
+  jsonl_->Write(row);
+  window_.clear();
+  window_count_ = 0;
+}
+
+void Run::Evaluate(const std::string& phase) {
+  // fresh collector: every evaluation uses the same episode seeds
+  Collector collector(*eval_env_, *agent_.optimizer, ActMode::kEvaluate,
+                      DeriveSeed(static_cast<uint64_t>(exp_.seed), "eval"));
+  std::vector<EpisodeResult> results;
+  const int64_t episodes = schedule_.Int("eval_episodes");
+  for (int64_t i = 0; i < episodes; ++i) {
+    results.push_back(collector.RunEpisode());
+    const EpisodeResult& r = results.back();
+    Row row = {{"phase", phase},
+               {"update", counters_.updates},
+               {"env_step", counters_.env_steps},
+               {"episode", i},
+               {"return", r.episode_return},
+               {"length", r.length}};
+    for (const auto& [k, v] : r.metrics) row.emplace_back(k, v);
+    row.emplace_back("wall_time", Elapsed());
+    eval_csv_->Write(row);
+    Progress("eval");
+  }
+  last_eval_ = Summarize(results);
+
+  // summary line, jsonl row, checkpoints
+  Row summary = {{"type", std::string("eval")},
+                 {"phase", phase},
+                 {"update", counters_.updates},
+                 {"env_step", counters_.env_steps}};
+  std::vector<std::string> parts;
+  for (const auto& [k, v] : last_eval_) {
+    summary.emplace_back(k, v);
+    parts.push_back(fmt::format("{} {:.3g}", k, v));
+  }
+  jsonl_->Write(summary);
+  status_ = fmt::format("eval success {:.2f}", last_eval_.count("success") ? last_eval_["success"]
+                                                                            : 0.0);
+  console_.Info(fmt::format("eval [{} update {} step {}] {}", phase, counters_.updates,
+                            counters_.env_steps, fmt::join(parts, ", ")));
+  std::string latest = dir_ + "/checkpoints/latest";
+  SaveCheckpoint(latest, agent_, counters_);
+  double score = (last_eval_.count("success") ? last_eval_["success"] * 1e6 : 0.0) +
+                 last_eval_["return"];
+  if (score > best_score_) {
+    best_score_ = score;
+    fs::copy_file(latest, dir_ + "/checkpoints/best.tmp", fs::copy_options::overwrite_existing);
+    fs::rename(dir_ + "/checkpoints/best.tmp", dir_ + "/checkpoints/best");
+  }
+}
+
+RunResult Run::Execute() {
+  Setup();
+  bool evaluated_last = false;
+
+  // offline phases: updates on the demos only
+  for (Phase phase : {Phase::kPretrain, Phase::kBehaviorCloning}) {
+    const int64_t updates = schedule_.Int(phase == Phase::kPretrain ? "pretrain_updates"
+                                                                    : "bc_updates");
+    const int64_t eval_every = schedule_.Int("pretrain_eval_every");
+    for (int64_t i = 1; i <= updates; ++i) {
+      Update(phase);
+      Progress(PhaseName(phase));
+      evaluated_last = false;
+      if (eval_every > 0 && i % eval_every == 0 && i != updates) Evaluate(PhaseName(phase));
+    }
+    if (updates > 0) {
+      Evaluate(PhaseName(phase));
+      evaluated_last = true;
+    }
+  }
+
+  // seeding, then online fine-tuning: collect, train every train_every steps, evaluate
+  Collector collector(*train_env_, *agent_.optimizer, ActMode::kExplore,
+                      DeriveSeed(static_cast<uint64_t>(exp_.seed), "train"));
+  const int64_t seed_steps = schedule_.Int("seed_steps");
+  const int64_t env_steps = std::max(schedule_.Int("env_steps"), seed_steps);
+  for (int64_t step = 1; step <= env_steps; ++step) {
+    if (std::optional<Episode> episode = collector.Step()) {
+      ++counters_.episodes;
+      replay_.Add(std::move(*episode));
+    }
+    ++counters_.env_steps;
+    evaluated_last = false;
+    const bool seeding = step <= seed_steps;
+    Progress(seeding ? "seed" : "online");
+    if (seeding) continue;
+    if (step % schedule_.Int("train_every") == 0) {
+      for (int64_t u = 0; u < schedule_.Int("updates_per_train"); ++u) Update(Phase::kOnline);
+    }
+    if (step % schedule_.Int("eval_every") == 0) {
+      Evaluate("online");
+      evaluated_last = true;
+    }
+  }
+
+  // a final evaluation unless the last thing done was one
+  if (!evaluated_last) Evaluate(env_steps > 0 ? "online" : "final");
+  console_.EndProgress();
+
+  // summary.csv marks the run finished
+  RunResult result;
+  result.run_dir = dir_;
+  result.final_eval = last_eval_;
+  result.eval_episodes = schedule_.Int("eval_episodes");
+  {
+    std::string tmp = dir_ + "/summary.csv.tmp";
+    fs::remove(tmp);
+    CsvSink summary(tmp);
+    Row row = {{"episodes", result.eval_episodes}};
+    for (const auto& [k, v] : last_eval_) row.emplace_back(k, v);
+    row.emplace_back("wall_time", Elapsed());
+    summary.Write(row);
+  }
+  fs::rename(dir_ + "/summary.csv.tmp", dir_ + "/summary.csv");
+  console_.Info(fmt::format("done in {}", FormatDuration(Elapsed())));
+  return result;
+}
+
+}  // namespace
+
+std::string RunDirectory(const Experiment& experiment, const RunOptions& options) {
+  return (fs::path(options.runs_root) / experiment.name / std::to_string(experiment.seed))
+      .string();
+}
+
+Metrics ReadSummary(const std::string& run_dir, int64_t* episodes) {
+  Metrics metrics;
+  auto rows = ReadCsv(run_dir + "/summary.csv");
+  if (rows.size() < 2) return metrics;
+  for (size_t c = 0; c < rows[0].size() && c < rows[1].size(); ++c) {
+    if (rows[0][c] == "episodes") {
+      if (episodes) *episodes = std::stoll(rows[1][c]);
+    } else if (rows[0][c] != "wall_time") {
+      metrics[rows[0][c]] = std::stod(rows[1][c]);
+    }
+  }
+  return metrics;
+}
+
+void PrintResultTable(const std::string& title, const Metrics& metrics, int64_t episodes) {
+  std::string out = fmt::format("\n{} (mean over {} evaluation episodes)\n", title, episodes);
+  out += fmt::format("  {:<20} {:>12}\n", "metric", "value");
+  out += fmt::format("  {:-<20} {:->12}\n", "", "");
+  for (const auto& [k, v] : metrics) out += fmt::format("  {:<20} {:>12.4f}\n", k, v);
+  std::fputs(out.c_str(), stdout);
+  std::fflush(stdout);
+}
+
+RunResult RunExperiment(const Experiment& experiment, const Registry& registry,
+                        const RunOptions& options, Console& console) {
+  std::string dir = RunDirectory(experiment, options);
+  // a finished run is reported, not repeated
+  RunResult done;
+  done.final_eval = ReadSummary(dir, &done.eval_episodes);
+  if (!done.final_eval.empty()) {
+    done.run_dir = dir;
+    done.already_finished = true;
+    console.Info(fmt::format("{} already finished (delete it to run again)", dir));
+    return done;
+  }
+  Run run(experiment, registry, dir, console);
+  return run.Execute();
+}
+
+}  // namespace imitate::engine

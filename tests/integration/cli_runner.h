@@ -1,0 +1,27 @@
+// Runs the built `imitate` executable as a user would and captures what it prints.
+#ifndef IMITATE_TESTS_INTEGRATION_CLI_RUNNER_H_
+#define IMITATE_TESTS_INTEGRATION_CLI_RUNNER_H_
+
+#include <string>
+#include <vector>
+
+namespace imitate::testing {
+
+struct CliResult {
+  int exit_code = -1;  // -1 when killed by a signal
+  std::string out;
+  std::string err;
+};
+
+// Runs `build/bin/imitate args...` in `cwd` (the build folder comes from IMITATE_BINARY_DIR).
+CliResult RunCli(const std::vector<std::string>& args, const std::string& cwd);
+
+// A fresh empty temporary folder for one test.
+std::string MakeTempDir(const std::string& tag);
+
+// Writes `text` to `path`.
+void WriteFile(const std::string& path, const std::string& text);
+
+}  // namespace imitate::testing
+
+#endif  // IMITATE_TESTS_INTEGRATION_CLI_RUNNER_H_
