@@ -56,13 +56,10 @@ int RunCommand(const RunArgs& args) {
 int ValidateCommand(const ExperimentSource& source) {
   Registry registry = LoadRegistry();
   Experiment e = LoadExperiment(source, registry);
-  // the demo file must exist and belong to this environment
-  DemoFileInfo demos = ReadDemoInfo(e.demos.String("path"));
-  if (demos.env_kind != e.environment.kind) {
-    throw DataError(fmt::format("{}: demos were made for environment '{}', this experiment uses "
-                                "'{}'",
-                                e.demos.String("path"), demos.env_kind, e.environment.kind));
-  }
+  // the environment can be made, and the demos fit it (kind, keys, shapes, count)
+  auto env = registry.Create<Environment>(e.environment.kind, e.environment.params);
+  ReadDemos(e.demos.String("path"), e.demos.Int("count"), e.environment.kind,
+            env->ObservationSpec());
   std::string parts = fmt::format("environment {}, encoder {}", e.environment.kind, e.encoder.kind);
   if (e.dynamics.present) parts += ", dynamics " + e.dynamics.kind;
   if (e.reward.present) parts += ", reward " + e.reward.kind;

@@ -47,8 +47,9 @@ std::string ListToToml(const std::vector<T>& list, F element) {
 std::string CheckRange(const ParamSpec& spec, double v) {
   if (std::isnan(v)) return "is not a number";
   if ((spec.min && v < *spec.min) || (spec.max && v > *spec.max)) {
-    return fmt::format("{} is out of range: expected {}", FloatToToml(v).c_str(),
-                       spec.Constraint());
+    bool integral = spec.type == ParamType::kInt || spec.type == ParamType::kIntList;
+    std::string shown = integral ? std::to_string(static_cast<int64_t>(v)) : FloatToToml(v);
+    return fmt::format("{} is out of range: expected {}", shown, spec.Constraint());
   }
   return "";
 }
