@@ -45,7 +45,8 @@ class IMITATE_EXPORT Encoder : public Plugin {
   virtual TensorMap ReconstructionLoss(const torch::Tensor& features,
                                        const TensorMap& observation) = 0;
 
-  // The trainable module (encoder and decoder), for optimisers and checkpoints.
+  // The trainable module (encoder and decoder), for optimisers and checkpoints. The engine
+  // moves it to the run's device after Build; inputs arrive on the CPU.
   virtual std::shared_ptr<torch::nn::Module> Module() = 0;
 };
 

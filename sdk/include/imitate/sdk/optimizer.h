@@ -62,15 +62,16 @@ class IMITATE_EXPORT Optimizer : public Plugin {
   // this optimizer; the optimizer trains their parameters as its method requires.
   virtual void Build(const AgentComponents& components) = 0;
 
-  // One gradient update in `phase` from a replay batch and an expert (demo-only) batch.
+  // One gradient update in `phase` from a replay batch and an expert (demo-only) batch
+  // (both on the CPU; the optimizer moves what it uses to its device).
   // Returns scalar metrics for the logs (losses, entropies, ...).
   virtual Metrics Update(Phase phase, const Batch& replay, const Batch& expert) = 0;
 
   // The policy's recurrent carry for `batch_size` parallel episodes (opaque to the engine).
   virtual TensorMap InitialCarry(int64_t batch_size) = 0;
 
-  // Chooses actions [B, A] for observations [B, ...] (storage dtype) with is_first [B];
-  // updates `carry`. Runs without gradients.
+  // Chooses actions [B, A] for observations [B, ...] (storage dtype, on the CPU) with
+  // is_first [B]; updates `carry`. Runs without gradients; returns float32 on the CPU.
   virtual torch::Tensor Act(const TensorMap& observation, const torch::Tensor& is_first,
                             TensorMap& carry, ActMode mode) = 0;
 

@@ -1,0 +1,204 @@
+#include "plugins/encoders/mlp/mlp_encoder.h"
+
+#include <fmt/format.h>
+#include <torch/torch.h>
+
+#include <utility>
+
+#include "imitate/sdk/errors.h"
+
+namespace imitate::plugins {
+
+namespace {
+
+// a dtype as numpy and the docs write it ("uint8", "float32")
+std::string DtypeName(torch::Dtype dtype) {
+  switch (dtype) {
+    case torch::kUInt8:
+      return "uint8";
+    case torch::kInt8:
+      return "int8";
+    case torch::kInt32:
+      return "int32";
+    case torch::kInt64:
+      return "int64";
+    case torch::kFloat16:
+      return "float16";
+    case torch::kFloat32:
+      return "float32";
+    case torch::kFloat64:
+      return "float64";
+    case torch::kBool:
+      return "bool";
+    default:
+      return c10::toString(dtype);
+  }
+}
+
+// the names of a map's keys, comma-separated
+template <typename Map>
+std::string KeyList(const Map& map) {
+  std::vector<std::string> names;
+  for (const auto& entry : map) names.push_back(entry.first);
+  return fmt::format("{}", fmt::join(names, ", "));
+}
+
+}  // namespace
+
+// ----- module ----- //
+
+MlpAutoencoderImpl::MlpAutoencoderImpl(const MlpAutoencoderConfig& config) {
+  // encoder: x [..., D] -> embedding [..., E]
+  encoder =
+      register_module("encoder", Mlp(MlpConfig{config.input_size, config.hidden, config.embedding,
+                                               config.activation, config.layer_norm}));
+  // decoder: features [..., F] -> reconstruction [..., D]
+  if (config.decoder_input_size > 0) {
+    decoder = register_module(
+        "decoder", Mlp(MlpConfig{config.decoder_input_size, config.hidden, config.input_size,
+                                 config.activation, config.layer_norm}));
+  }
+}
+
+// ----- plugin ----- //
+
+ParamSpecs MlpEncoder::Specs() {
+  return {
+      StringListParam("keys", {"state"},
+                      "observation keys to encode (float32 vectors, concatenated in this order)")
+          .Length(1, 64),
+      IntListParam("hidden", {256, 256}, "units of each hidden layer (encoder and decoder)")
+          .Range(1, 65536)
+          .Length(0, 64),
+      IntParam("embedding", 0,
+               "embedding size: > 0 adds a linear layer of this size; 0 uses the last hidden "
+               "layer's output")
+          .Range(0, 65536),
+      StringParam("activation", "elu", "activation of the hidden layers")
+          .Choices(MlpActivationNames()),
+      BoolParam("layer_norm", false, "layer-normalise each hidden layer before its activation"),
+  };
+}
+
+std::unique_ptr<Encoder> MlpEncoder::Create(const Params& params) {
+  return std::make_unique<MlpEncoder>(params);
+}
+
+MlpEncoder::MlpEncoder(const Params& params)
+    : path_(params.path()),
+      keys_(params.StringList("keys")),
+      hidden_(params.IntList("hidden")),
+      embedding_(params.Int("embedding")),
+      activation_(params.String("activation")),
+      layer_norm_(params.Bool("layer_norm")) {
+  // checks the specs cannot express
+  if (hidden_.empty() && embedding_ == 0) {
+    params.Fail("embedding", "must be > 0 when `hidden` is empty (there is no hidden layer)");
+  }
+  for (size_t i = 0; i < keys_.size(); ++i) {
+    for (size_t j = 0; j < i; ++j) {
+      if (keys_[i] == keys_[j]) params.Fail("keys", "'" + keys_[i] + "' is listed twice");
+    }
+  }
+}
+
+void MlpEncoder::Build(const ObservationSpace& space, int64_t decoder_input_size) {
+  // every key must be a float32 vector of the space
+  key_sizes_.clear();
+  int64_t input_size = 0;
+  for (const std::string& key : keys_) {
+    auto it = space.find(key);
+    if (it == space.end()) {
+      throw ConfigError(
+          fmt::format("{}.keys: observation '{}' is not produced by the environment "
+                      "(it has: {})",
+                      path_, key, KeyList(space)));
+    }
+    const Space& s = it->second;
+    if (s.dtype != torch::kFloat32 || s.shape.size() != 1) {
+      throw ConfigError(fmt::format(
+          "{}.keys: observation '{}' is {} [{}]; the mlp encoder needs float32 vectors (use the "
+          "conv encoder)",
+          path_, key, DtypeName(s.dtype), fmt::join(s.shape, ", ")));
+    }
+    key_sizes_.push_back(s.shape[0]);
+    input_size += s.shape[0];
+  }
+  // the networks
+  net_ = MlpAutoencoder(MlpAutoencoderConfig{input_size, hidden_, embedding_, activation_,
+                                             layer_norm_, decoder_input_size});
+}
+
+int64_t MlpEncoder::EmbeddingSize() const {
+  CheckBuilt("EmbeddingSize");
+  return net_->encoder->OutputSize();
+}
+
+torch::Tensor MlpEncoder::Encode(const TensorMap& observation) {
+  CheckBuilt("Encode");
+  torch::Device device = net_->encoder->device();
+  // concatenate the keys along the last dim (one key needs no copy)
+  torch::Tensor x;
+  if (keys_.size() == 1) {
+    x = Input(observation, 0, device);
+  } else {
+    std::vector<torch::Tensor> parts;
+    parts.reserve(keys_.size());
+    for (size_t i = 0; i < keys_.size(); ++i) parts.push_back(Input(observation, i, device));
+    x = torch::cat(parts, -1);
+  }
+  return net_->forward(x);
+}
+
+TensorMap MlpEncoder::Decode(const torch::Tensor& features) {
+  CheckBuilt("Decode");
+  if (!net_->decoder) {
+    throw UsageError("mlp encoder: Decode needs a decoder; Build it with decoder_input_size > 0");
+  }
+  // one reconstruction [..., D] split back into the keys
+  torch::Tensor out = net_->decoder->forward(features.to(net_->decoder->device()));
+  std::vector<torch::Tensor> parts = out.split_with_sizes(key_sizes_, -1);
+  TensorMap result;
+  for (size_t i = 0; i < keys_.size(); ++i) result.emplace(keys_[i], std::move(parts[i]));
+  return result;
+}
+
+TensorMap MlpEncoder::ReconstructionLoss(const torch::Tensor& features,
+                                         const TensorMap& observation) {
+  // unit-variance Gaussian NLL without its constant: 0.5 * squared error summed per key
+  TensorMap reconstruction = Decode(features);
+  torch::Device device = net_->decoder->device();
+  TensorMap loss;
+  for (size_t i = 0; i < keys_.size(); ++i) {
+    torch::Tensor target = Input(observation, i, device);
+    loss.emplace(keys_[i], 0.5 * (reconstruction.at(keys_[i]) - target).square().sum(-1));
+  }
+  return loss;
+}
+
+std::shared_ptr<torch::nn::Module> MlpEncoder::Module() {
+  CheckBuilt("Module");
+  return net_.ptr();
+}
+
+torch::Tensor MlpEncoder::Input(const TensorMap& observation, size_t index,
+                                torch::Device device) const {
+  const std::string& key = keys_[index];
+  auto it = observation.find(key);
+  if (it == observation.end()) {
+    throw DataError(fmt::format("mlp encoder: the observation has no key '{}' (it has: {})", key,
+                                KeyList(observation)));
+  }
+  const torch::Tensor& t = it->second;
+  if (t.dim() < 1 || t.size(-1) != key_sizes_[index]) {
+    throw DataError(fmt::format("mlp encoder: observation '{}' has shape [{}]; expected [..., {}]",
+                                key, fmt::join(t.sizes(), ", "), key_sizes_[index]));
+  }
+  return t.to(device, torch::kFloat32);
+}
+
+void MlpEncoder::CheckBuilt(const char* method) const {
+  if (!net_) throw UsageError(fmt::format("mlp encoder: {} called before Build", method));
+}
+
+}  // namespace imitate::plugins

@@ -1,0 +1,169 @@
+// Tests of the `mlp` encoder, loaded from the built plugin library through the real loader.
+#include <gtest/gtest.h>
+#include <torch/torch.h>
+
+#include <map>
+#include <memory>
+#include <string>
+
+#include "engine/plugins/loader.h"
+#include "engine/plugins/registry.h"
+#include "imitate/sdk/encoder.h"
+#include "imitate/sdk/errors.h"
+
+namespace imitate::plugins {
+namespace {
+
+class MlpEncoderTest : public ::testing::Test {
+ protected:
+  // loads every plugin of the build once
+  static void SetUpTestSuite() {
+    registry_ = new engine::Registry();
+    engine::LoadPluginDirectories(engine::PluginSearchPath(), *registry_);
+  }
+  static void TearDownTestSuite() {
+    delete registry_;
+    registry_ = nullptr;
+  }
+
+  // an unbuilt mlp encoder with `given` parameters
+  static std::unique_ptr<Encoder> Make(const std::map<std::string, ParamValue>& given) {
+    const engine::RegistryEntry* entry = registry_->Find(PluginKind::kEncoder, "mlp");
+    EXPECT_NE(entry, nullptr) << "the mlp encoder plugin was not found";
+    return registry_->Create<Encoder>("mlp", Params::Make("encoder", entry->info.params, given));
+  }
+
+  // an observation space with a 5-vector `state`, a 3-vector `velocity` and `pixels`
+  static ObservationSpace TestSpace() {
+    ObservationSpace space;
+    space["state"] = Space{torch::kFloat32, {5}};
+    space["velocity"] = Space{torch::kFloat32, {3}};
+    space["pixels"] = Space{torch::kUInt8, {64, 64, 3}, 0, 255};
+    return space;
+  }
+
+  static engine::Registry* registry_;
+};
+
+engine::Registry* MlpEncoderTest::registry_ = nullptr;
+
+// the message of the imitate::Error `fn` throws, or "" when it throws none
+template <typename Fn>
+std::string ErrorOf(Fn&& fn) {
+  try {
+    fn();
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "";
+}
+
+TEST_F(MlpEncoderTest, EncodesOneAndTwoLeadingBatchDims) {
+  torch::manual_seed(0);
+  auto encoder = Make({{"hidden", std::vector<int64_t>{64}}});
+  encoder->Build(TestSpace(), 0);
+  EXPECT_EQ(encoder->Keys(), std::vector<std::string>{"state"});
+  EXPECT_EQ(encoder->EmbeddingSize(), 64);  // embedding 0: the last hidden layer
+  // [B, D] -> [B, E]
+  torch::Tensor one = encoder->Encode({{"state", torch::randn({7, 5})}});
+  EXPECT_EQ(one.sizes(), (std::vector<int64_t>{7, 64}));
+  EXPECT_EQ(one.scalar_type(), torch::kFloat32);
+  // [B, T, D] -> [B, T, E], equal to encoding the flattened batch
+  torch::Tensor state = torch::randn({3, 4, 5});
+  torch::Tensor two = encoder->Encode({{"state", state}});
+  EXPECT_EQ(two.sizes(), (std::vector<int64_t>{3, 4, 64}));
+  torch::Tensor flat = encoder->Encode({{"state", state.reshape({12, 5})}});
+  EXPECT_TRUE(torch::allclose(two.reshape({12, 64}), flat, 1e-5, 1e-6));
+}
+
+TEST_F(MlpEncoderTest, ConcatenatesKeysAndProjectsToEmbedding) {
+  auto encoder = Make({{"keys", std::vector<std::string>{"state", "velocity"}},
+                       {"hidden", std::vector<int64_t>{32, 16}},
+                       {"embedding", int64_t{8}},
+                       {"activation", std::string("tanh")},
+                       {"layer_norm", true}});
+  encoder->Build(TestSpace(), 12);
+  EXPECT_EQ(encoder->EmbeddingSize(), 8);
+  torch::Tensor e = encoder->Encode({{"state", torch::randn({2, 6, 5})},
+                                     {"velocity", torch::randn({2, 6, 3})},
+                                     {"pixels", torch::zeros({2, 6, 64, 64, 3}, torch::kUInt8)}});
+  EXPECT_EQ(e.sizes(), (std::vector<int64_t>{2, 6, 8}));
+  // the decoder splits its output back into the keys
+  TensorMap decoded = encoder->Decode(torch::randn({2, 6, 12}));
+  ASSERT_EQ(decoded.size(), 2u);
+  EXPECT_EQ(decoded.at("state").sizes(), (std::vector<int64_t>{2, 6, 5}));
+  EXPECT_EQ(decoded.at("velocity").sizes(), (std::vector<int64_t>{2, 6, 3}));
+  // the module holds both networks
+  EXPECT_EQ(encoder->Module()->named_children().size(), 2u);
+}
+
+TEST_F(MlpEncoderTest, RejectsMissingKeysAndNonVectorObservations) {
+  // a key the environment does not produce
+  std::string missing = ErrorOf([&] {
+    Make({{"keys", std::vector<std::string>{"joints"}}})->Build(TestSpace(), 0);
+  });
+  EXPECT_NE(missing.find("encoder.keys: observation 'joints' is not produced"), std::string::npos)
+      << missing;
+  EXPECT_NE(missing.find("pixels, state, velocity"), std::string::npos) << missing;
+  // images belong to the conv encoder
+  EXPECT_THROW(Make({{"keys", std::vector<std::string>{"pixels"}}})->Build(TestSpace(), 0),
+               ConfigError);
+  std::string pixels = ErrorOf([&] {
+    Make({{"keys", std::vector<std::string>{"pixels"}}})->Build(TestSpace(), 0);
+  });
+  EXPECT_EQ(pixels,
+            "encoder.keys: observation 'pixels' is uint8 [64, 64, 3]; the mlp encoder needs "
+            "float32 vectors (use the conv encoder)");
+  // bad parameter values
+  EXPECT_THROW(Make({{"activation", std::string("gelu")}}), ConfigError);
+  EXPECT_THROW(Make({{"hidden", std::vector<int64_t>{0}}}), ConfigError);
+  EXPECT_THROW(Make({{"hidden", std::vector<int64_t>{}}}), ConfigError);
+  EXPECT_THROW(Make({{"keys", std::vector<std::string>{"state", "state"}}}), ConfigError);
+}
+
+TEST_F(MlpEncoderTest, RejectsBadObservationsAndUnbuiltUse) {
+  auto encoder = Make({{"hidden", std::vector<int64_t>{16}}});
+  EXPECT_THROW(encoder->Encode({{"state", torch::zeros({2, 5})}}), UsageError);
+  encoder->Build(TestSpace(), 0);
+  // a missing key and a wrong size are data errors naming the key
+  std::string missing = ErrorOf([&] { encoder->Encode({{"velocity", torch::zeros({2, 3})}}); });
+  EXPECT_NE(missing.find("no key 'state'"), std::string::npos) << missing;
+  EXPECT_THROW(encoder->Encode({{"state", torch::zeros({2, 4})}}), DataError);
+  // no decoder was built
+  EXPECT_THROW(encoder->Decode(torch::zeros({2, 16})), UsageError);
+}
+
+TEST_F(MlpEncoderTest, ReconstructionLossIsHalfSquaredErrorAndDecreases) {
+  torch::manual_seed(1);
+  auto encoder = Make({{"keys", std::vector<std::string>{"state", "velocity"}},
+                       {"hidden", std::vector<int64_t>{64, 64}}});
+  encoder->Build(TestSpace(), 6);
+  // features and observations related by a fixed smooth map
+  torch::Tensor features = torch::randn({8, 16, 6});
+  torch::Tensor mix = torch::randn({6, 8});
+  torch::Tensor target = torch::tanh(features.matmul(mix));
+  TensorMap observation = {{"state", target.slice(-1, 0, 5)}, {"velocity", target.slice(-1, 5)}};
+  // the loss is 0.5 * squared error, summed over each key's elements
+  TensorMap loss = encoder->ReconstructionLoss(features, observation);
+  TensorMap decoded = encoder->Decode(features);
+  ASSERT_EQ(loss.at("state").sizes(), (std::vector<int64_t>{8, 16}));
+  torch::Tensor expected = 0.5 * (decoded.at("state") - observation.at("state")).square().sum(-1);
+  EXPECT_TRUE(torch::allclose(loss.at("state"), expected));
+  // training the module lowers it
+  torch::optim::Adam adam(encoder->Module()->parameters(), torch::optim::AdamOptions(1e-3));
+  auto total = [&] {
+    TensorMap l = encoder->ReconstructionLoss(features, observation);
+    return (l.at("state") + l.at("velocity")).mean();
+  };
+  double first = total().item<double>();
+  for (int i = 0; i < 300; ++i) {
+    adam.zero_grad();
+    total().backward();
+    adam.step();
+  }
+  double last = total().item<double>();
+  EXPECT_LT(last, 0.2 * first) << "first " << first << " last " << last;
+}
+
+}  // namespace
+}  // namespace imitate::plugins
