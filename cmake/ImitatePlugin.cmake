@@ -15,7 +15,8 @@ function(imitate_add_plugin target)
     OUTPUT_NAME "imitate_${target}"
     LIBRARY_OUTPUT_DIRECTORY ${IMITATE_PLUGIN_OUTPUT_DIR}
     BUILD_RPATH "$<TARGET_FILE_DIR:imitate::sdk>"
-    INSTALL_RPATH "$ORIGIN/..")
+    # installed in <libdir>/imitate/plugins: the SDK libraries are two folders up
+    INSTALL_RPATH "$ORIGIN/../..")
   if(COMMAND imitate_set_warnings)
     imitate_set_warnings(${target})
   endif()

@@ -91,6 +91,7 @@ int PluginsCommand(const std::string& name) {
   for (const RegistryEntry* e : registry.All()) {
     std::string dotted = std::string(PluginKindName(e->info.kind)) + "." + e->info.name;
     all_names.push_back(dotted);
+    all_names.push_back(e->info.name);
     if (e->info.name == name || dotted == name) matches.push_back(e);
   }
   if (matches.empty()) {

@@ -1,5 +1,6 @@
 #include "engine/plugins/loader.h"
 
+#include <dlfcn.h>
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -40,6 +41,15 @@ std::vector<std::pair<std::string, std::string>> ParseFingerprint(const std::str
     start = end + 1;
   }
   return fields;
+}
+
+// why dlopen fails for `path` (a missing dependency, not an ELF file, ...): Boost.DLL only
+// reports "Bad file descriptor" and clears dlerror(), so ask dlopen again
+std::string DlopenError(const std::string& path) {
+  // a handle that does open stays open: libraries are never unloaded
+  if (::dlopen(path.c_str(), RTLD_LAZY | RTLD_LOCAL) != nullptr) return "unknown dlopen error";
+  const char* why = ::dlerror();
+  return why != nullptr ? why : "unknown dlopen error";
 }
 
 }  // namespace
@@ -114,8 +124,11 @@ void LoadPluginLibrary(const std::string& path, Registry& registry) {
   boost::system::error_code ec;
   boost::dll::shared_library library(path, boost::dll::load_mode::rtld_lazy, ec);
   if (ec) {
-    throw PluginLoadError(fmt::format("{}: cannot load plugin library: {}", path, ec.message()));
+    throw PluginLoadError(
+        fmt::format("{}: cannot load plugin library: {}", path, DlopenError(path)));
   }
+  // its static initialisers have run: keep it loaded even when it is refused below
+  LoadedLibraries().push_back(library);
   if (!library.has(IMITATE_MANIFEST_SYMBOL)) {
     throw PluginLoadError(fmt::format("{}: not an imitate plugin (no symbol {})", path,
                                       IMITATE_MANIFEST_SYMBOL));
@@ -134,7 +147,6 @@ void LoadPluginLibrary(const std::string& path, Registry& registry) {
   } catch (const std::exception& e) {
     throw PluginLoadError(fmt::format("{}: plugin registration failed: {}", path, e.what()));
   }
-  LoadedLibraries().push_back(library);
   registry.Add(registrar.Release(), path);
 }
 
@@ -146,8 +158,10 @@ std::vector<std::string> LoadPluginDirectories(const std::vector<std::string>& d
     std::vector<std::string> files;
     for (boost::filesystem::directory_iterator it(dir, ec), end; !ec && it != end;
          it.increment(ec)) {
+      // a separate error code: a broken link must not end the scan of the folder
       const auto& p = it->path();
-      if (p.extension() == ".so" && boost::filesystem::is_regular_file(p, ec)) {
+      boost::system::error_code file_ec;
+      if (p.extension() == ".so" && boost::filesystem::is_regular_file(p, file_ec)) {
         files.push_back(p.string());
       }
     }

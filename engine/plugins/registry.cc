@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -10,19 +11,20 @@ namespace imitate::engine {
 
 void Registry::Add(std::vector<PluginInfo> infos, const std::string& library) {
   // check the whole library first so that a conflict registers nothing from it
+  std::set<std::pair<PluginKind, std::string>> own;
   for (const PluginInfo& info : infos) {
     if (const RegistryEntry* old = Find(info.kind, info.name)) {
       throw PluginLoadError(fmt::format("{} '{}' is registered twice: by {} and by {}",
                                         PluginKindName(info.kind), info.name, old->library,
                                         library));
     }
-  }
-  for (PluginInfo& info : infos) {
-    auto key = std::make_pair(info.kind, info.name);
-    if (entries_.count(key)) {
+    if (!own.emplace(info.kind, info.name).second) {
       throw PluginLoadError(fmt::format("{} '{}' is registered twice by {}",
                                         PluginKindName(info.kind), info.name, library));
     }
+  }
+  for (PluginInfo& info : infos) {
+    auto key = std::make_pair(info.kind, info.name);
     entries_[key] = RegistryEntry{std::move(info), library};
   }
 }

@@ -55,10 +55,12 @@ void Console::Progress(const std::string& label, int64_t done, int64_t total,
     bar_start_ = now;
     bar_start_done_ = done;
     last_draw_ = Clock::time_point{};
+    last_drawn_done_ = -1;
   }
   double since_draw = std::chrono::duration<double>(now - last_draw_).count();
-  bool finished = done >= total;
+  bool finished = done >= total && done != last_drawn_done_;
   if (!finished && since_draw < (tty_ ? 0.1 : 30.0)) return;
+  last_drawn_done_ = done;
   last_draw_ = now;
 
   // rate and ETA over this bar's lifetime

@@ -41,6 +41,7 @@ class Console {
   Clock::time_point bar_start_;
   Clock::time_point last_draw_;
   int64_t bar_start_done_ = 0;
+  int64_t last_drawn_done_ = -1;
 };
 
 // "1h02m", "3m05s", "12s".

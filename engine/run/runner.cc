@@ -190,7 +190,7 @@ void Run::Evaluate(const std::string& phase) {
     for (const auto& [k, v] : r.metrics) row.emplace_back(k, v);
     row.emplace_back("wall_time", Elapsed());
     eval_csv_->Write(row);
-    Progress("eval");
+    console_.Progress("eval", i + 1, episodes, status_);
   }
   last_eval_ = Summarize(results);
 

@@ -32,6 +32,7 @@ hidden = [128]
 [optimizer]
 kind = "bc"
 hidden = [128, 128]
+lr = 1e-3
 )";
 
 TEST(QuickstartTest, DemosThenBehaviourCloningThenEval) {

@@ -28,6 +28,11 @@
 #endif
 #endif
 
+// a standard C++ header defines _GLIBCXX_USE_CXX11_ABI, so the field does not depend on the
+// includer's include order
+#ifdef __cplusplus
+#include <cstddef>
+#endif
 #ifdef _GLIBCXX_USE_CXX11_ABI
 #define IMITATE_FINGERPRINT_CXX11_ABI IMITATE_STR(_GLIBCXX_USE_CXX11_ABI)
 #else
