@@ -46,10 +46,10 @@ int RunCommand(const RunArgs& args) {
   RunOptions options;
   options.runs_root = args.runs_root;
   RunResult result = RunExperiment(experiment, registry, options, console);
-  PrintResultTable(fmt::format("{}: {} + {} on {} ({})", experiment.name,
-                               experiment.optimizer.kind, experiment.encoder.kind,
-                               experiment.environment.kind, result.run_dir),
-                   result.final_eval, result.eval_episodes);
+  PrintResultTable(
+      fmt::format("{}: {} + {} on {} ({})", experiment.name, experiment.optimizer.kind,
+                  experiment.encoder.kind, experiment.environment.kind, result.run_dir),
+      result.final_eval, result.eval_episodes);
   return 0;
 }
 
@@ -75,14 +75,15 @@ int PluginsCommand(const std::string& name) {
     PluginKind last = PluginKind::kOptimizer;
     bool first = true;
     for (const RegistryEntry* e : registry.All()) {
-      if (first || e->info.kind != last) std::printf("%s%s:\n", first ? "" : "\n",
-                                                     PluginKindName(e->info.kind));
+      if (first || e->info.kind != last)
+        std::printf("%s%s:\n", first ? "" : "\n", PluginKindName(e->info.kind));
       first = false;
       last = e->info.kind;
       std::printf("  %-20s %s\n", e->info.name.c_str(), e->info.doc.c_str());
     }
-    if (first) std::printf("no plugins found (searched: %s)\n",
-                           fmt::format("{}", fmt::join(PluginSearchPath(), ":")).c_str());
+    if (first)
+      std::printf("no plugins found (searched: %s)\n",
+                  fmt::format("{}", fmt::join(PluginSearchPath(), ":")).c_str());
     return 0;
   }
   // with a name ("point_mass" or "expert.point_mass"): its parameters
@@ -133,8 +134,8 @@ int EvalCommand(const EvalArgs& args) {
   }
   Registry registry = LoadRegistry();
   Experiment experiment = LoadExperiment({resolved, {}, {}}, registry);
-  auto env = registry.Create<Environment>(experiment.environment.kind,
-                                          experiment.environment.params);
+  auto env =
+      registry.Create<Environment>(experiment.environment.kind, experiment.environment.params);
   torch::Device device = ParseDevice(experiment.device);
   Agent agent = BuildAgent(experiment, registry, env->ObservationSpec(), env->ActionSpec(), device,
                            DeriveSeed(static_cast<uint64_t>(experiment.seed), "agent"));

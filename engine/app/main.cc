@@ -1,8 +1,8 @@
 // The composition root: parses the command line and hands each subcommand its arguments.
 // Exit codes: 0 success, 1 user error (one line on stderr), 2 internal error.
-#include <CLI/CLI.hpp>
 #include <c10/util/Exception.h>
 
+#include <CLI/CLI.hpp>
 #include <cstdio>
 #include <exception>
 #include <string>
@@ -36,13 +36,13 @@ int main(int argc, char** argv) {
 
   // run
   RunArgs run;
-  auto* run_cmd = app.add_subcommand("run", "Run an experiment (resumes nothing yet; a finished "
-                                            "run is reported, not repeated)");
+  auto* run_cmd = app.add_subcommand("run",
+                                     "Run an experiment (resumes nothing yet; a finished "
+                                     "run is reported, not repeated)");
   run_cmd->add_option("file", run.source.path, "Experiment TOML file")->required();
   run_cmd->add_option("--set", run.source.overrides, "Override a value: key.path=value (TOML)");
   run_cmd->add_option("--preset", run.source.presets, "Apply experiments/presets/NAME.toml");
-  run_cmd->add_option("--runs-dir", run.runs_root, "Root of run directories")
-      ->default_val("runs");
+  run_cmd->add_option("--runs-dir", run.runs_root, "Root of run directories")->default_val("runs");
   run_cmd->add_flag("--quiet", run.quiet, "No progress output");
 
   // validate

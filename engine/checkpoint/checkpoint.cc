@@ -28,8 +28,8 @@ void ForEachComponent(Agent& agent, F f) {
 void SaveCheckpoint(const std::string& path, Agent& agent, const Counters& counters) {
   torch::serialize::OutputArchive archive;
   archive.write("format_version", torch::tensor(kFormatVersion));
-  archive.write("counters", torch::tensor({counters.updates, counters.env_steps,
-                                           counters.episodes}));
+  archive.write("counters",
+                torch::tensor({counters.updates, counters.env_steps, counters.episodes}));
   ForEachComponent(agent, [&](const char* key, std::shared_ptr<torch::nn::Module> module) {
     if (!module) return;
     torch::serialize::OutputArchive sub;
@@ -87,8 +87,8 @@ Counters LoadCheckpoint(const std::string& path, Agent& agent) {
     throw;
   } catch (const std::exception& e) {
     std::string what = e.what();
-    throw DataError(fmt::format("{}: cannot read checkpoint: {}", path,
-                                what.substr(0, what.find('\n'))));
+    throw DataError(
+        fmt::format("{}: cannot read checkpoint: {}", path, what.substr(0, what.find('\n'))));
   }
   return counters;
 }

@@ -130,8 +130,8 @@ void LoadPluginLibrary(const std::string& path, Registry& registry) {
   // its static initialisers have run: keep it loaded even when it is refused below
   LoadedLibraries().push_back(library);
   if (!library.has(IMITATE_MANIFEST_SYMBOL)) {
-    throw PluginLoadError(fmt::format("{}: not an imitate plugin (no symbol {})", path,
-                                      IMITATE_MANIFEST_SYMBOL));
+    throw PluginLoadError(
+        fmt::format("{}: not an imitate plugin (no symbol {})", path, IMITATE_MANIFEST_SYMBOL));
   }
   auto manifest_fn = library.get<const ImitatePluginManifest*()>(IMITATE_MANIFEST_SYMBOL);
   const ImitatePluginManifest* manifest = manifest_fn();

@@ -39,10 +39,10 @@ const RegistryEntry& Registry::Get(PluginKind kind, const std::string& name,
   if (const RegistryEntry* e = Find(kind, name)) return *e;
   std::vector<std::string> names = Names(kind);
   std::string hint = DidYouMean(name, names);
-  throw ConfigError(fmt::format("{}: unknown {} \"{}\"{}; available: {}", where,
-                                PluginKindName(kind), name,
-                                hint.empty() ? "" : fmt::format(" (did you mean \"{}\"?)", hint),
-                                names.empty() ? "none" : fmt::format("{}", fmt::join(names, ", "))));
+  throw ConfigError(
+      fmt::format("{}: unknown {} \"{}\"{}; available: {}", where, PluginKindName(kind), name,
+                  hint.empty() ? "" : fmt::format(" (did you mean \"{}\"?)", hint),
+                  names.empty() ? "none" : fmt::format("{}", fmt::join(names, ", "))));
 }
 
 std::vector<std::string> Registry::Names(PluginKind kind) const {

@@ -38,8 +38,7 @@ Agent BuildAgent(const Experiment& experiment, const Registry& registry,
         registry.Create<Dynamics>(experiment.dynamics.kind, experiment.dynamics.params);
   }
   if (experiment.reward.present) {
-    agent.reward =
-        registry.Create<RewardLearner>(experiment.reward.kind, experiment.reward.params);
+    agent.reward = registry.Create<RewardLearner>(experiment.reward.kind, experiment.reward.params);
   }
   agent.optimizer =
       registry.Create<Optimizer>(experiment.optimizer.kind, experiment.optimizer.params);

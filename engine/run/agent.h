@@ -19,7 +19,7 @@ namespace imitate::engine {
 // Owns the components; the optimizer (declared last, destroyed first) points into them.
 struct Agent {
   std::unique_ptr<Encoder> encoder;
-  std::unique_ptr<Dynamics> dynamics;    // may be null
+  std::unique_ptr<Dynamics> dynamics;     // may be null
   std::unique_ptr<RewardLearner> reward;  // may be null
   std::unique_ptr<Optimizer> optimizer;
 };

@@ -44,8 +44,8 @@ class Collector {
   uint64_t seed_stream_;
   EpisodeBuilder builder_;
   TensorMap carry_;
-  TensorMap batched_obs_;       // [1, ...] views of the current observation
-  torch::Tensor is_first_;      // bool [1]
+  TensorMap batched_obs_;   // [1, ...] views of the current observation
+  torch::Tensor is_first_;  // bool [1]
   const TimeStep* current_ = nullptr;
   int64_t episodes_started_ = 0;
 };

@@ -21,8 +21,8 @@ DemosResult MakeDemos(const DemosRequest& request, const Registry& registry, Con
   if (request.count <= 0) {
     throw ConfigError(fmt::format("--count: {} is not a positive number of demos", request.count));
   }
-  const RegistryEntry& env_entry = registry.Get(PluginKind::kEnvironment, request.environment,
-                                                "environment");
+  const RegistryEntry& env_entry =
+      registry.Get(PluginKind::kEnvironment, request.environment, "environment");
   const RegistryEntry& expert_entry = registry.Get(PluginKind::kExpert, request.expert, "--expert");
 
   // overrides: "key=value" or "environment.key=value" for the environment, "expert.key=value"

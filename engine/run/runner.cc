@@ -30,9 +30,12 @@ namespace {
 
 const char* PhaseName(Phase phase) {
   switch (phase) {
-    case Phase::kPretrain: return "pretrain";
-    case Phase::kBehaviorCloning: return "bc";
-    case Phase::kOnline: return "online";
+    case Phase::kPretrain:
+      return "pretrain";
+    case Phase::kBehaviorCloning:
+      return "bc";
+    case Phase::kOnline:
+      return "online";
   }
   return "?";
 }
@@ -181,12 +184,8 @@ void Run::Evaluate(const std::string& phase) {
   for (int64_t i = 0; i < episodes; ++i) {
     results.push_back(collector.RunEpisode());
     const EpisodeResult& r = results.back();
-    Row row = {{"phase", phase},
-               {"update", counters_.updates},
-               {"env_step", counters_.env_steps},
-               {"episode", i},
-               {"return", r.episode_return},
-               {"length", r.length}};
+    Row row = {{"phase", phase}, {"update", counters_.updates}, {"env_step", counters_.env_steps},
+               {"episode", i},   {"return", r.episode_return},  {"length", r.length}};
     for (const auto& [k, v] : r.metrics) row.emplace_back(k, v);
     row.emplace_back("wall_time", Elapsed());
     eval_csv_->Write(row);
@@ -205,14 +204,14 @@ void Run::Evaluate(const std::string& phase) {
     parts.push_back(fmt::format("{} {:.3g}", k, v));
   }
   jsonl_->Write(summary);
-  status_ = fmt::format("eval success {:.2f}", last_eval_.count("success") ? last_eval_["success"]
-                                                                            : 0.0);
+  status_ =
+      fmt::format("eval success {:.2f}", last_eval_.count("success") ? last_eval_["success"] : 0.0);
   console_.Info(fmt::format("eval [{} update {} step {}] {}", phase, counters_.updates,
                             counters_.env_steps, fmt::join(parts, ", ")));
   std::string latest = dir_ + "/checkpoints/latest";
   SaveCheckpoint(latest, agent_, counters_);
-  double score = (last_eval_.count("success") ? last_eval_["success"] * 1e6 : 0.0) +
-                 last_eval_["return"];
+  double score =
+      (last_eval_.count("success") ? last_eval_["success"] * 1e6 : 0.0) + last_eval_["return"];
   if (score > best_score_) {
     best_score_ = score;
     fs::copy_file(latest, dir_ + "/checkpoints/best.tmp", fs::copy_options::overwrite_existing);
@@ -226,8 +225,8 @@ RunResult Run::Execute() {
 
   // offline phases: updates on the demos only
   for (Phase phase : {Phase::kPretrain, Phase::kBehaviorCloning}) {
-    const int64_t updates = schedule_.Int(phase == Phase::kPretrain ? "pretrain_updates"
-                                                                    : "bc_updates");
+    const int64_t updates =
+        schedule_.Int(phase == Phase::kPretrain ? "pretrain_updates" : "bc_updates");
     const int64_t eval_every = schedule_.Int("pretrain_eval_every");
     for (int64_t i = 1; i <= updates; ++i) {
       Update(phase);
@@ -291,8 +290,7 @@ RunResult Run::Execute() {
 }  // namespace
 
 std::string RunDirectory(const Experiment& experiment, const RunOptions& options) {
-  return (fs::path(options.runs_root) / experiment.name / std::to_string(experiment.seed))
-      .string();
+  return (fs::path(options.runs_root) / experiment.name / std::to_string(experiment.seed)).string();
 }
 
 Metrics ReadSummary(const std::string& run_dir, int64_t* episodes) {

@@ -28,7 +28,7 @@ struct RunOptions {
 
 struct RunResult {
   std::string run_dir;
-  Metrics final_eval;        // means over the last evaluation's episodes
+  Metrics final_eval;  // means over the last evaluation's episodes
   int64_t eval_episodes = 0;
   bool already_finished = false;  // the run directory held a finished run: nothing was run
 };

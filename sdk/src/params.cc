@@ -26,11 +26,20 @@ std::string StringToToml(const std::string& s) {
   std::string out = "\"";
   for (char c : s) {
     switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\t': out += "\\t"; break;
-      default: out += c;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      default:
+        out += c;
     }
   }
   return out + "\"";
@@ -93,13 +102,20 @@ ParamSpec MakeSpec(std::string name, ParamType type, ParamValue def, std::string
 
 const char* ParamTypeName(ParamType type) {
   switch (type) {
-    case ParamType::kBool: return "boolean";
-    case ParamType::kInt: return "integer";
-    case ParamType::kFloat: return "float";
-    case ParamType::kString: return "string";
-    case ParamType::kIntList: return "array of integers";
-    case ParamType::kFloatList: return "array of floats";
-    case ParamType::kStringList: return "array of strings";
+    case ParamType::kBool:
+      return "boolean";
+    case ParamType::kInt:
+      return "integer";
+    case ParamType::kFloat:
+      return "float";
+    case ParamType::kString:
+      return "string";
+    case ParamType::kIntList:
+      return "array of integers";
+    case ParamType::kFloatList:
+      return "array of floats";
+    case ParamType::kStringList:
+      return "array of strings";
   }
   return "unknown";
 }
@@ -108,10 +124,14 @@ ParamType TypeOf(const ParamValue& value) { return static_cast<ParamType>(value.
 
 std::string ToToml(const ParamValue& value) {
   switch (TypeOf(value)) {
-    case ParamType::kBool: return std::get<bool>(value) ? "true" : "false";
-    case ParamType::kInt: return std::to_string(std::get<int64_t>(value));
-    case ParamType::kFloat: return FloatToToml(std::get<double>(value));
-    case ParamType::kString: return StringToToml(std::get<std::string>(value));
+    case ParamType::kBool:
+      return std::get<bool>(value) ? "true" : "false";
+    case ParamType::kInt:
+      return std::to_string(std::get<int64_t>(value));
+    case ParamType::kFloat:
+      return FloatToToml(std::get<double>(value));
+    case ParamType::kString:
+      return StringToToml(std::get<std::string>(value));
     case ParamType::kIntList:
       return ListToToml(std::get<std::vector<int64_t>>(value),
                         [](int64_t v) { return std::to_string(v); });
@@ -179,10 +199,14 @@ std::string ParamSpec::Check(const ParamValue& raw) const {
     return "";
   };
   switch (type) {
-    case ParamType::kBool: return "";
-    case ParamType::kInt: return CheckRange(*this, static_cast<double>(std::get<int64_t>(value)));
-    case ParamType::kFloat: return CheckRange(*this, std::get<double>(value));
-    case ParamType::kString: return CheckChoice(*this, std::get<std::string>(value));
+    case ParamType::kBool:
+      return "";
+    case ParamType::kInt:
+      return CheckRange(*this, static_cast<double>(std::get<int64_t>(value)));
+    case ParamType::kFloat:
+      return CheckRange(*this, std::get<double>(value));
+    case ParamType::kString:
+      return CheckChoice(*this, std::get<std::string>(value));
     case ParamType::kIntList: {
       const auto& list = std::get<std::vector<int64_t>>(value);
       if (auto e = check_length(list.size()); !e.empty()) return e;
@@ -254,8 +278,9 @@ Params Params::Make(const std::string& path, const ParamSpecs& specs,
   for (const auto& [key, value] : given) {
     if (std::find(names.begin(), names.end(), key) == names.end()) {
       std::string hint = DidYouMean(key, names);
-      throw ConfigError(fmt::format("{}.{}: unknown key{}", path, key,
-                                    hint.empty() ? "" : fmt::format(" (did you mean '{}'?)", hint)));
+      throw ConfigError(
+          fmt::format("{}.{}: unknown key{}", path, key,
+                      hint.empty() ? "" : fmt::format(" (did you mean '{}'?)", hint)));
     }
   }
   // declared keys: given, defaulted or missing

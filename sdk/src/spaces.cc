@@ -27,8 +27,8 @@ std::string Space::ToString() const {
     if (std::isinf(v)) return std::string(v < 0 ? "-inf" : "inf");
     return fmt::format("{:g}", v);
   };
-  return fmt::format("{}[{}] in [{}, {}]", c10::toString(dtype), fmt::join(shape, ", "),
-                     bound(low), bound(high));
+  return fmt::format("{}[{}] in [{}, {}]", c10::toString(dtype), fmt::join(shape, ", "), bound(low),
+                     bound(high));
 }
 
 torch::Tensor Space::Zeros() const { return torch::zeros(shape, torch::dtype(dtype)); }

@@ -78,13 +78,16 @@ TEST_F(CliErrorsTest, TomlSyntaxError) {
 TEST_F(CliErrorsTest, EmptyFile) { ExpectInvalid("", {"exp.toml", "empty"}); }
 
 TEST_F(CliErrorsTest, BinaryFile) {
-  ExpectInvalid(std::string("\x7f" "ELF\x02\x01\x01\0\0\0\xff\xfe garbage", 20), {"exp.toml"});
+  ExpectInvalid(std::string("\x7f"
+                            "ELF\x02\x01\x01\0\0\0\xff\xfe garbage",
+                            20),
+                {"exp.toml"});
 }
 
 TEST_F(CliErrorsTest, UnknownTopLevelKeyAndTable) {
   ExpectInvalid(With("seed = 0", "sead = 0"), {"exp.toml:2:1", "sead", "seed"});
-  ExpectInvalid(std::string(kValid) + "[optimiser]\nlr = 1.0\n", {"exp.toml", "optimiser",
-                                                                 "optimizer"});
+  ExpectInvalid(std::string(kValid) + "[optimiser]\nlr = 1.0\n",
+                {"exp.toml", "optimiser", "optimizer"});
 }
 
 TEST_F(CliErrorsTest, UnknownPluginKind) {
@@ -104,9 +107,9 @@ TEST_F(CliErrorsTest, WrongType) {
 TEST_F(CliErrorsTest, ZeroOrNegativeCounts) {
   ExpectInvalid(With("bc_updates = 10", "eval_episodes = 0"), {"schedule.eval_episodes"});
   ExpectInvalid(With("bc_updates = 10", "batch_size = -3"), {"schedule.batch_size"});
-  ExpectUserError({"demos", "point_mass", "--expert", "point_mass", "--count", "0", "--out",
-                   "d.h5"},
-                  {"--count"});
+  ExpectUserError(
+      {"demos", "point_mass", "--expert", "point_mass", "--count", "0", "--out", "d.h5"},
+      {"--count"});
 }
 
 TEST_F(CliErrorsTest, IntegerOverflow) {

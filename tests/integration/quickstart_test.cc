@@ -83,8 +83,7 @@ TEST(QuickstartTest, DemosThenBehaviourCloningThenEval) {
   ASSERT_EQ(eval.exit_code, 0) << eval.err;
   EXPECT_NE(eval.out.find("success"), std::string::npos) << eval.out;
 
-  double seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   std::printf("end-to-end time: %.1f s\n", seconds);
   EXPECT_LT(seconds, 60.0);
   fs::remove_all(dir);

@@ -39,7 +39,7 @@ TEST_F(SinksTest, CsvHeaderIsFixedByFirstRow) {
     CsvSink csv((dir_ / "a.csv").string());
     csv.Write({{"step", int64_t{1}}, {"loss", 0.5}});
     csv.Write({{"loss", 0.25}, {"step", int64_t{2}}, {"extra", 3.0}});  // reordered, extra key
-    csv.Write({{"step", int64_t{3}}});                                   // missing key
+    csv.Write({{"step", int64_t{3}}});                                  // missing key
   }
   EXPECT_EQ(Read("a.csv"), "step,loss\n1,0.5\n2,0.25\n3,\n");
 }

@@ -45,8 +45,9 @@
 #endif
 #include <mujoco/mujoco.h>
 #ifdef TORCH_VERSION_MAJOR
-#define IMITATE_TORCH_VERSION \
-  IMITATE_STR(TORCH_VERSION_MAJOR) "." IMITATE_STR(TORCH_VERSION_MINOR) "." IMITATE_STR(TORCH_VERSION_PATCH)
+#define IMITATE_TORCH_VERSION      \
+  IMITATE_STR(TORCH_VERSION_MAJOR) \
+  "." IMITATE_STR(TORCH_VERSION_MINOR) "." IMITATE_STR(TORCH_VERSION_PATCH)
 #else
 #define IMITATE_TORCH_VERSION "none"
 #endif
@@ -57,10 +58,11 @@
 
 // The build fingerprint: fields that must agree between host and plugin for C++ objects
 // (std::string, torch::Tensor, vtables) to be shared safely.
-#define IMITATE_BUILD_FINGERPRINT                                                  \
+#define IMITATE_BUILD_FINGERPRINT                                                      \
   "compiler=" IMITATE_FINGERPRINT_COMPILER ";cxx11_abi=" IMITATE_FINGERPRINT_CXX11_ABI \
-  ";cplusplus=" IMITATE_STR(__cplusplus) ";torch=" IMITATE_TORCH_VERSION            \
-  ";mujoco=" IMITATE_MUJOCO_VERSION ";cuda=" IMITATE_STR(IMITATE_WITH_CUDA)
+  ";cplusplus=" IMITATE_STR(__cplusplus) ";torch=" IMITATE_TORCH_VERSION               \
+                                         ";mujoco=" IMITATE_MUJOCO_VERSION             \
+                                         ";cuda=" IMITATE_STR(IMITATE_WITH_CUDA)
 
 #ifdef __cplusplus
 extern "C" {
@@ -69,10 +71,10 @@ extern "C" {
 // What a plugin library says about itself. Leading fields are plain C so that the host can
 // read them from any build; `register_all` is called only when everything matches.
 typedef struct ImitatePluginManifest {
-  uint32_t abi_version;        // IMITATE_ABI_VERSION the plugin was built with
-  uint32_t manifest_size;      // sizeof(ImitatePluginManifest) in the plugin
-  const char* sdk_version;     // IMITATE_SDK_VERSION
-  const char* fingerprint;     // IMITATE_BUILD_FINGERPRINT
+  uint32_t abi_version;                   // IMITATE_ABI_VERSION the plugin was built with
+  uint32_t manifest_size;                 // sizeof(ImitatePluginManifest) in the plugin
+  const char* sdk_version;                // IMITATE_SDK_VERSION
+  const char* fingerprint;                // IMITATE_BUILD_FINGERPRINT
   void (*register_all)(void* registrar);  // takes an imitate::Registrar*
 } ImitatePluginManifest;
 

@@ -67,8 +67,8 @@ namespace detail {
 }  // namespace imitate
 
 // Throws imitate::InternalError naming the file, line and condition when `cond` is false.
-#define IMITATE_CHECK(cond, message)                                                   \
-  do {                                                                                 \
+#define IMITATE_CHECK(cond, message)                                                         \
+  do {                                                                                       \
     if (!(cond)) ::imitate::detail::ThrowCheckFailure(__FILE__, __LINE__, #cond, (message)); \
   } while (0)
 

@@ -23,19 +23,19 @@ namespace imitate {
 // led to observation[t]; at an episode start action is zero and is_first is true. The action
 // taken *from* observation t is therefore action[t + 1].
 struct IMITATE_EXPORT Batch {
-  TensorMap observation;     // storage dtype: `pixels` uint8 [B, T, H, W, 3], `state` float32
-  torch::Tensor action;      // float32 [B, T, A]
-  torch::Tensor reward;      // float32 [B, T]: the task's reward, for logging only
-  torch::Tensor is_first;    // bool [B, T]
-  torch::Tensor is_last;     // bool [B, T]
-  torch::Tensor is_terminal; // bool [B, T]
+  TensorMap observation;      // storage dtype: `pixels` uint8 [B, T, H, W, 3], `state` float32
+  torch::Tensor action;       // float32 [B, T, A]
+  torch::Tensor reward;       // float32 [B, T]: the task's reward, for logging only
+  torch::Tensor is_first;     // bool [B, T]
+  torch::Tensor is_last;      // bool [B, T]
+  torch::Tensor is_terminal;  // bool [B, T]
 };
 
 // The training phases of a run, in order (see the run schedule).
 enum class Phase {
-  kPretrain,          // offline: full updates on the demos (replay = demos only)
-  kBehaviorCloning,   // offline: the method's BC warm-up
-  kOnline,            // online fine-tuning (replay = demos + the agent's own data)
+  kPretrain,         // offline: full updates on the demos (replay = demos only)
+  kBehaviorCloning,  // offline: the method's BC warm-up
+  kOnline,           // online fine-tuning (replay = demos + the agent's own data)
 };
 
 // How Act chooses: exploring while collecting data, or as evaluated.

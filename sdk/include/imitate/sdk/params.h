@@ -44,12 +44,32 @@ struct IMITATE_EXPORT ParamSpec {
   std::optional<size_t> max_length;
 
   // Fluent setters for the optional parts.
-  ParamSpec& Min(double v) { min = v; return *this; }
-  ParamSpec& Max(double v) { max = v; return *this; }
-  ParamSpec& Range(double lo, double hi) { min = lo; max = hi; return *this; }
-  ParamSpec& Positive() { min = 1; return *this; }  // integers >= 1
-  ParamSpec& Choices(std::vector<std::string> c) { choices = std::move(c); return *this; }
-  ParamSpec& Length(size_t lo, size_t hi) { min_length = lo; max_length = hi; return *this; }
+  ParamSpec& Min(double v) {
+    min = v;
+    return *this;
+  }
+  ParamSpec& Max(double v) {
+    max = v;
+    return *this;
+  }
+  ParamSpec& Range(double lo, double hi) {
+    min = lo;
+    max = hi;
+    return *this;
+  }
+  ParamSpec& Positive() {
+    min = 1;
+    return *this;
+  }  // integers >= 1
+  ParamSpec& Choices(std::vector<std::string> c) {
+    choices = std::move(c);
+    return *this;
+  }
+  ParamSpec& Length(size_t lo, size_t hi) {
+    min_length = lo;
+    max_length = hi;
+    return *this;
+  }
 
   // Why `value` does not satisfy this spec, or "" when it does. Integers are accepted for
   // float parameters (callers convert them with Coerce first).
@@ -69,8 +89,7 @@ IMITATE_EXPORT ParamSpec IntParam(std::string name, int64_t def, std::string doc
 IMITATE_EXPORT ParamSpec FloatParam(std::string name, double def, std::string doc);
 IMITATE_EXPORT ParamSpec StringParam(std::string name, std::string def, std::string doc);
 IMITATE_EXPORT ParamSpec IntListParam(std::string name, std::vector<int64_t> def, std::string doc);
-IMITATE_EXPORT ParamSpec FloatListParam(std::string name, std::vector<double> def,
-                                        std::string doc);
+IMITATE_EXPORT ParamSpec FloatListParam(std::string name, std::vector<double> def, std::string doc);
 IMITATE_EXPORT ParamSpec StringListParam(std::string name, std::vector<std::string> def,
                                          std::string doc);
 // A parameter without a default: the user must set it.

@@ -28,9 +28,9 @@ using PluginFactory = std::function<std::unique_ptr<Plugin>(const Params&)>;
 // One registered plugin.
 struct IMITATE_EXPORT PluginInfo {
   PluginKind kind = PluginKind::kEnvironment;
-  std::string name;      // what TOML writes as `kind = "<name>"`; equals the plugin's folder
-  std::string doc;       // one line
-  ParamSpecs params;     // the declared parameters of its TOML table
+  std::string name;   // what TOML writes as `kind = "<name>"`; equals the plugin's folder
+  std::string doc;    // one line
+  ParamSpecs params;  // the declared parameters of its TOML table
   PluginFactory factory;
   // Optimizers only: the component tables the method needs ("encoder", "dynamics", "reward").
   std::vector<std::string> requires_components;
@@ -72,17 +72,17 @@ class IMITATE_EXPORT Registrar {
 }  // namespace imitate
 
 // Defines the library's exported manifest and the body that registers its plugins.
-#define IMITATE_PLUGIN(registrar)                                                      \
-  static void ImitateRegisterAll(::imitate::Registrar& registrar);                     \
-  static void ImitateRegisterAllC(void* r) {                                           \
-    ImitateRegisterAll(*static_cast<::imitate::Registrar*>(r));                        \
-  }                                                                                    \
+#define IMITATE_PLUGIN(registrar)                                                        \
+  static void ImitateRegisterAll(::imitate::Registrar& registrar);                       \
+  static void ImitateRegisterAllC(void* r) {                                             \
+    ImitateRegisterAll(*static_cast<::imitate::Registrar*>(r));                          \
+  }                                                                                      \
   extern "C" IMITATE_EXPORT const ImitatePluginManifest* imitate_plugin_manifest(void) { \
-    static const ImitatePluginManifest manifest = {                                   \
-        IMITATE_ABI_VERSION, sizeof(ImitatePluginManifest), IMITATE_SDK_VERSION,      \
-        IMITATE_BUILD_FINGERPRINT, &ImitateRegisterAllC};                              \
-    return &manifest;                                                                  \
-  }                                                                                    \
+    static const ImitatePluginManifest manifest = {                                      \
+        IMITATE_ABI_VERSION, sizeof(ImitatePluginManifest), IMITATE_SDK_VERSION,         \
+        IMITATE_BUILD_FINGERPRINT, &ImitateRegisterAllC};                                \
+    return &manifest;                                                                    \
+  }                                                                                      \
   static void ImitateRegisterAll(::imitate::Registrar& registrar)
 
 #endif  // IMITATE_SDK_REGISTRAR_H_

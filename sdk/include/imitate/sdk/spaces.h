@@ -22,8 +22,8 @@ using Metrics = std::map<std::string, double>;
 struct IMITATE_EXPORT Space {
   torch::Dtype dtype = torch::kFloat32;
   std::vector<int64_t> shape;
-  double low = -1.0;   // elementwise lower bound (-inf for unbounded)
-  double high = 1.0;   // elementwise upper bound (+inf for unbounded)
+  double low = -1.0;  // elementwise lower bound (-inf for unbounded)
+  double high = 1.0;  // elementwise upper bound (+inf for unbounded)
 
   // Number of elements of one value.
   int64_t Size() const;

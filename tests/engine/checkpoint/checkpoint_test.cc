@@ -1,0 +1,124 @@
+#include "engine/checkpoint/checkpoint.h"
+
+#include <gtest/gtest.h>
+#include <torch/torch.h>
+
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+#include "engine/config/experiment.h"
+#include "engine/plugins/loader.h"
+#include "engine/run/agent.h"
+#include "imitate/sdk/errors.h"
+
+namespace imitate::engine {
+namespace {
+
+namespace fs = std::filesystem;
+
+// a bc + mlp agent on a 6-D state, built through the real plugins
+class CheckpointTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    LoadPluginDirectories(PluginSearchPath(), registry_);
+    dir_ = fs::temp_directory_path() /
+           ("imitate_checkpoint_" + std::to_string(getpid()) + "_" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::create_directories(dir_);
+    std::ofstream(dir_ / "exp.toml") << R"(
+[environment]
+kind = "point_mass"
+[demos]
+path = "unused.h5"
+[encoder]
+kind = "mlp"
+hidden = [32]
+[optimizer]
+kind = "bc"
+hidden = [32]
+)";
+    experiment_ = LoadExperiment({(dir_ / "exp.toml").string(), {}, {}}, registry_);
+    space_["state"] = Space{torch::kFloat32, {6}, -1e9, 1e9};
+    action_ = Space{torch::kFloat32, {2}, -1, 1};
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+
+  Agent Make(uint64_t seed) {
+    return BuildAgent(experiment_, registry_, space_, action_, torch::kCPU, seed);
+  }
+
+  torch::Tensor ActOn(Agent& agent, const torch::Tensor& state) {
+    TensorMap carry = agent.optimizer->InitialCarry(1);
+    return agent.optimizer->Act({{"state", state}}, torch::ones({1}, torch::kBool), carry,
+                                ActMode::kEvaluate);
+  }
+
+  Registry registry_;
+  fs::path dir_;
+  Experiment experiment_;
+  ObservationSpace space_;
+  Space action_;
+};
+
+TEST_F(CheckpointTest, RoundTripRestoresWeightsAndCounters) {
+  Agent a = Make(1);
+  Agent b = Make(2);  // different initial weights
+  torch::Tensor state = torch::rand({1, 6});
+  ASSERT_FALSE(torch::equal(ActOn(a, state), ActOn(b, state)));
+
+  std::string path = (dir_ / "latest").string();
+  SaveCheckpoint(path, a, Counters{12, 345, 6});
+  Counters c = LoadCheckpoint(path, b);
+  EXPECT_EQ(c.updates, 12);
+  EXPECT_EQ(c.env_steps, 345);
+  EXPECT_EQ(c.episodes, 6);
+  EXPECT_TRUE(torch::equal(ActOn(a, state), ActOn(b, state)));
+
+  // nothing but the checkpoint is left behind (the temporary file was renamed)
+  int files = 0;
+  for (const auto& entry : fs::directory_iterator(dir_)) files += entry.path() != dir_ / "exp.toml";
+  EXPECT_EQ(files, 1);
+}
+
+TEST_F(CheckpointTest, OverwritesAtomically) {
+  Agent a = Make(1);
+  std::string path = (dir_ / "latest").string();
+  SaveCheckpoint(path, a, Counters{1, 0, 0});
+  SaveCheckpoint(path, a, Counters{2, 0, 0});
+  EXPECT_EQ(LoadCheckpoint(path, a).updates, 2);
+}
+
+TEST_F(CheckpointTest, MissingOrCorruptCheckpointIsADataErrorNamingTheFile) {
+  Agent a = Make(1);
+  std::string missing = (dir_ / "nope").string();
+  try {
+    LoadCheckpoint(missing, a);
+    FAIL() << "no error";
+  } catch (const DataError& e) {
+    EXPECT_NE(std::string(e.what()).find(missing), std::string::npos);
+  }
+  std::string corrupt = (dir_ / "corrupt").string();
+  std::ofstream(corrupt) << "definitely not a zip archive";
+  try {
+    LoadCheckpoint(corrupt, a);
+    FAIL() << "no error";
+  } catch (const DataError& e) {
+    std::string what = e.what();
+    EXPECT_NE(what.find(corrupt), std::string::npos);
+    EXPECT_EQ(what.find('\n'), std::string::npos) << what;
+  }
+}
+
+TEST_F(CheckpointTest, CheckpointOfAnotherArchitectureIsADataError) {
+  Agent a = Make(1);
+  std::string path = (dir_ / "latest").string();
+  SaveCheckpoint(path, a, Counters{});
+  experiment_ =
+      LoadExperiment({(dir_ / "exp.toml").string(), {}, {"encoder.hidden=[64, 64]"}}, registry_);
+  Agent wider = Make(1);
+  EXPECT_THROW(LoadCheckpoint(path, wider), DataError);
+}
+
+}  // namespace
+}  // namespace imitate::engine
