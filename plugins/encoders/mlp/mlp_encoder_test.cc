@@ -10,27 +10,18 @@
 #include "engine/plugins/registry.h"
 #include "imitate/sdk/encoder.h"
 #include "imitate/sdk/errors.h"
+#include "tests/support/plugin_test_util.h"
 
 namespace imitate::plugins {
 namespace {
 
+using test_support::ErrorOf;
+
 class MlpEncoderTest : public ::testing::Test {
  protected:
-  // loads every plugin of the build once
-  static void SetUpTestSuite() {
-    registry_ = new engine::Registry();
-    engine::LoadPluginDirectories(engine::PluginSearchPath(), *registry_);
-  }
-  static void TearDownTestSuite() {
-    delete registry_;
-    registry_ = nullptr;
-  }
-
   // an unbuilt mlp encoder with `given` parameters
   static std::unique_ptr<Encoder> Make(const std::map<std::string, ParamValue>& given) {
-    const engine::RegistryEntry* entry = registry_->Find(PluginKind::kEncoder, "mlp");
-    EXPECT_NE(entry, nullptr) << "the mlp encoder plugin was not found";
-    return registry_->Create<Encoder>("mlp", Params::Make("encoder", entry->info.params, given));
+    return test_support::MakePlugin<Encoder>("mlp", "encoder", given);
   }
 
   // an observation space with a 5-vector `state`, a 3-vector `velocity` and `pixels`
@@ -41,22 +32,7 @@ class MlpEncoderTest : public ::testing::Test {
     space["pixels"] = Space{torch::kUInt8, {64, 64, 3}, 0, 255};
     return space;
   }
-
-  static engine::Registry* registry_;
 };
-
-engine::Registry* MlpEncoderTest::registry_ = nullptr;
-
-// the message of the imitate::Error `fn` throws, or "" when it throws none
-template <typename Fn>
-std::string ErrorOf(Fn&& fn) {
-  try {
-    fn();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "";
-}
 
 TEST_F(MlpEncoderTest, EncodesOneAndTwoLeadingBatchDims) {
   torch::manual_seed(0);

@@ -15,27 +15,15 @@
 #include "imitate/sdk/errors.h"
 #include "imitate/testing/environment_conformance.h"
 #include "plugins/environments/point_mass/point_mass_model.h"
+#include "tests/support/plugin_test_util.h"
 
 namespace imitate::plugins::point_mass {
 namespace {
 
 using Given = std::map<std::string, ParamValue>;
 
-// every plugin of the build, loaded once
-const engine::Registry& Plugins() {
-  static const engine::Registry* registry = [] {
-    auto* r = new engine::Registry();
-    engine::LoadPluginDirectories(engine::PluginSearchPath(), *r);
-    return r;
-  }();
-  return *registry;
-}
-
 std::unique_ptr<Environment> MakeEnv(const Given& given = {}) {
-  const engine::RegistryEntry* entry = Plugins().Find(PluginKind::kEnvironment, "point_mass");
-  if (entry == nullptr) throw Error("the point_mass environment plugin is not loaded");
-  return Plugins().Create<Environment>("point_mass",
-                                       Params::Make("environment", entry->info.params, given));
+  return test_support::MakePlugin<Environment>("point_mass", "environment", given);
 }
 
 // places the mass and the target (SimState layout of point_mass_model.h)
@@ -69,7 +57,8 @@ std::pair<double, double> Centroid(const torch::Tensor& mask) {
 }
 
 TEST(PointMassEnv, IsRegisteredWithItsParameters) {
-  const engine::RegistryEntry* entry = Plugins().Find(PluginKind::kEnvironment, "point_mass");
+  const engine::RegistryEntry* entry =
+      test_support::BuiltPlugins().Find(PluginKind::kEnvironment, "point_mass");
   ASSERT_NE(entry, nullptr);
   std::set<std::string> names;
   for (const ParamSpec& spec : entry->info.params) names.insert(spec.name);

@@ -14,27 +14,16 @@
 #include "imitate/sdk/errors.h"
 #include "imitate/sdk/expert.h"
 #include "plugins/environments/point_mass/point_mass_model.h"
+#include "tests/support/plugin_test_util.h"
 
 namespace imitate::plugins::point_mass {
 namespace {
 
 using Given = std::map<std::string, ParamValue>;
 
-// every plugin of the build, loaded once
-const engine::Registry& Plugins() {
-  static const engine::Registry* registry = [] {
-    auto* r = new engine::Registry();
-    engine::LoadPluginDirectories(engine::PluginSearchPath(), *r);
-    return r;
-  }();
-  return *registry;
-}
-
 template <typename T>
 std::unique_ptr<T> Make(const std::string& table, const Given& given = {}) {
-  const engine::RegistryEntry* entry = Plugins().Find(T::kKind, "point_mass");
-  if (entry == nullptr) throw Error("the point_mass " + table + " plugin is not loaded");
-  return Plugins().Create<T>("point_mass", Params::Make(table, entry->info.params, given));
+  return test_support::MakePlugin<T>("point_mass", table, given);
 }
 
 // one demonstration: the final step's success, and the first step with success (or -1)

@@ -13,9 +13,12 @@
 #include "imitate/sdk/encoder.h"
 #include "imitate/sdk/errors.h"
 #include "imitate/sdk/optimizer.h"
+#include "tests/support/plugin_test_util.h"
 
 namespace imitate::plugins {
 namespace {
+
+using test_support::ErrorOf;
 
 constexpr int64_t kStateSize = 4;
 constexpr int64_t kActionSize = 2;
@@ -24,23 +27,11 @@ constexpr double kHeldOutMse = 0.01;  // its bound on the held-out action error
 
 class BcOptimizerTest : public ::testing::Test {
  protected:
-  // loads every plugin of the build once
-  static void SetUpTestSuite() {
-    registry_ = new engine::Registry();
-    engine::LoadPluginDirectories(engine::PluginSearchPath(), *registry_);
-  }
-  static void TearDownTestSuite() {
-    delete registry_;
-    registry_ = nullptr;
-  }
-
   // a plugin of interface T named `name` with `given` parameters
   template <typename T>
   static std::unique_ptr<T> Make(const std::string& name, const char* table,
                                  const std::map<std::string, ParamValue>& given) {
-    const engine::RegistryEntry* entry = registry_->Find(T::kKind, name);
-    EXPECT_NE(entry, nullptr) << "plugin '" << name << "' was not found";
-    return registry_->Create<T>(name, Params::Make(table, entry->info.params, given));
+    return test_support::MakePlugin<T>(name, table, given);
   }
 
   // `state` [4] and `velocity` [3] observations
@@ -73,11 +64,7 @@ class BcOptimizerTest : public ::testing::Test {
     bc->Build(components);
     return bc;
   }
-
-  static engine::Registry* registry_;
 };
-
-engine::Registry* BcOptimizerTest::registry_ = nullptr;
 
 // the expert: a = tanh(W s) for a fixed W [A, S]
 torch::Tensor ExpertWeights() {
@@ -104,19 +91,9 @@ Batch ExpertBatch(int64_t batch, int64_t steps, const torch::Tensor& weights) {
   return b;
 }
 
-// the message of the imitate::Error `fn` throws, or "" when it throws none
-template <typename Fn>
-std::string ErrorOf(Fn&& fn) {
-  try {
-    fn();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "";
-}
-
 TEST_F(BcOptimizerTest, RegistersAsAnOptimizerNeedingAnEncoder) {
-  const engine::RegistryEntry* entry = registry_->Find(PluginKind::kOptimizer, "bc");
+  const engine::RegistryEntry* entry =
+      test_support::BuiltPlugins().Find(PluginKind::kOptimizer, "bc");
   ASSERT_NE(entry, nullptr);
   EXPECT_EQ(entry->info.requires_components, std::vector<std::string>{"encoder"});
 }

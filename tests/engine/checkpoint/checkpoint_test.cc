@@ -8,9 +8,9 @@
 #include <string>
 
 #include "engine/config/experiment.h"
-#include "engine/plugins/loader.h"
 #include "engine/run/agent.h"
 #include "imitate/sdk/errors.h"
+#include "tests/support/plugin_test_util.h"
 
 namespace imitate::engine {
 namespace {
@@ -21,7 +21,6 @@ namespace fs = std::filesystem;
 class CheckpointTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    LoadPluginDirectories(PluginSearchPath(), registry_);
     dir_ = fs::temp_directory_path() /
            ("imitate_checkpoint_" + std::to_string(getpid()) + "_" +
             ::testing::UnitTest::GetInstance()->current_test_info()->name());
@@ -54,7 +53,7 @@ hidden = [32]
                                 ActMode::kEvaluate);
   }
 
-  Registry registry_;
+  const Registry& registry_ = test_support::BuiltPlugins();
   fs::path dir_;
   Experiment experiment_;
   ObservationSpace space_;
