@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <random>
@@ -104,13 +105,6 @@ class Run {
 };
 
 void Run::Setup() {
-  // directories, resolved experiment, log
-  fs::create_directories(fs::path(dir_) / "checkpoints");
-  WriteFileAtomic(dir_ + "/resolved.toml",
-                  ResolvedToml(exp_, HostFingerprint(), IMITATE_GIT_REVISION));
-  console_.OpenLog(dir_ + "/log.txt");
-  console_.Info(fmt::format("run {} -> {}", exp_.name, dir_));
-
   // threads and seeds
   int64_t threads = exp_.threads > 0 ? exp_.threads : std::thread::hardware_concurrency();
   torch::set_num_threads(static_cast<int>(std::max<int64_t>(1, threads)));
@@ -130,12 +124,20 @@ void Run::Setup() {
     replay_.Add(demo);
     expert_replay_.Add(std::move(demo));
   }
-  console_.Info(fmt::format("demos: {} episodes, {} steps from {}", expert_replay_.Episodes(),
-                            demo_steps, exp_.demos.String("path")));
 
   // the agent
   agent_ = BuildAgent(exp_, registry_, train_env_->ObservationSpec(), train_env_->ActionSpec(),
                       device, DeriveSeed(static_cast<uint64_t>(exp_.seed), "agent"));
+
+  // only now, with everything built, the run directory: user errors above leave nothing
+  fs::create_directories(fs::path(dir_) / "checkpoints");
+  WriteFileAtomic(dir_ + "/resolved.toml",
+                  ResolvedToml(exp_, HostFingerprint(), IMITATE_GIT_REVISION));
+  console_.OpenLog(dir_ + "/log.txt");
+  console_.Info(fmt::format("run {} -> {}", exp_.name, dir_));
+
+  console_.Info(fmt::format("demos: {} episodes, {} steps from {}", expert_replay_.Episodes(),
+                            demo_steps, exp_.demos.String("path")));
 
   // sinks
   train_csv_ = std::make_unique<CsvSink>(dir_ + "/train.csv");
@@ -327,6 +329,12 @@ RunResult RunExperiment(const Experiment& experiment, const Registry& registry,
     done.already_finished = true;
     console.Info(fmt::format("{} already finished (delete it to run again)", dir));
     return done;
+  }
+  // an interrupted run is kept aside, not overwritten (resuming it is not implemented yet)
+  if (fs::exists(dir)) {
+    std::string aside = fmt::format("{}.interrupted-{}", dir, std::time(nullptr));
+    fs::rename(dir, aside);
+    console.Info(fmt::format("{} did not finish: moved it to {} and starting again", dir, aside));
   }
   Run run(experiment, registry, dir, console);
   return run.Execute();

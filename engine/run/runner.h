@@ -33,7 +33,9 @@ struct RunResult {
   bool already_finished = false;  // the run directory held a finished run: nothing was run
 };
 
-// Runs `experiment`. Throws imitate::Error subclasses for user-facing failures.
+// Runs `experiment`. A finished run directory is reported, not run again; an unfinished one
+// is renamed to <dir>.interrupted-<unix time> first. Throws imitate::Error subclasses for
+// user-facing failures.
 RunResult RunExperiment(const Experiment& experiment, const Registry& registry,
                         const RunOptions& options, Console& console);
 

@@ -132,7 +132,7 @@ TEST_F(CliErrorsTest, BadOverride) {
 TEST_F(CliErrorsTest, MissingDemoFile) {
   WriteFile(dir_ + "/exp.toml", kValid);
   ExpectUserError({"run", "exp.toml", "--quiet"}, {"demos.h5"});
-  EXPECT_FALSE(fs::exists(dir_ + "/runs/t/0/summary.csv"));
+  EXPECT_FALSE(fs::exists(dir_ + "/runs/t/0"));  // a failed start leaves no run directory
 }
 
 TEST_F(CliErrorsTest, DemoFileForAnotherEnvironment) {

@@ -47,6 +47,10 @@ TEST(QuickstartTest, DemosThenBehaviourCloningThenEval) {
   EXPECT_NE(demos.out.find("wrote 20 demos"), std::string::npos) << demos.out;
   ASSERT_TRUE(fs::exists(dir + "/demos.h5"));
 
+  // an interrupted earlier run is moved aside, not overwritten
+  fs::create_directories(dir + "/runs/e2e/3");
+  WriteFile(dir + "/runs/e2e/3/train.csv", "old rows\n");
+
   // train with the debug preset
   WriteFile(dir + "/exp.toml", kExperiment);
   CliResult run = RunCli({"run", "exp.toml", "--preset", "debug", "--quiet"}, dir);
@@ -56,6 +60,15 @@ TEST(QuickstartTest, DemosThenBehaviourCloningThenEval) {
                         "checkpoints/latest", "checkpoints/best", "summary.csv"}) {
     EXPECT_TRUE(fs::exists(run_dir + "/" + f)) << f;
   }
+
+  int aside = 0;
+  for (const auto& entry : fs::directory_iterator(dir + "/runs/e2e")) {
+    if (entry.path().filename().string().rfind("3.interrupted-", 0) == 0) {
+      ++aside;
+      EXPECT_TRUE(fs::exists(entry.path() / "train.csv"));
+    }
+  }
+  EXPECT_EQ(aside, 1);
 
   // the success rate of the final evaluation
   auto rows = engine::ReadCsv(run_dir + "/summary.csv");
