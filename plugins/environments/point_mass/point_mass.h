@@ -18,13 +18,14 @@
 
 #include "imitate/sdk/environment.h"
 #include "imitate/sdk/mujoco/model.h"
+#include "imitate/sdk/mujoco/mujoco_environment.h"
 #include "imitate/sdk/mujoco/renderer.h"
 #include "imitate/sdk/params.h"
 
 namespace imitate::plugins::point_mass {
 
 // The point_mass environment (registered as "point_mass").
-class PointMass final : public Environment {
+class PointMass final : public MujocoEnvironment {
  public:
   // The declared parameters of the [environment] table.
   static ParamSpecs Specs();
@@ -42,6 +43,9 @@ class PointMass final : public Environment {
   std::vector<std::string> Cameras() const override;
   SimState GetState() const override;
   void SetState(const SimState& state) override;
+  const mjModel* Model() const override { return model_.get(); }
+  const mjData* Data() const override { return data_.get(); }
+  int FrameSkip() const override { return frame_skip_; }
 
  private:
   // Fills the observation tensors and metrics of timestep_ in place.

@@ -1,0 +1,135 @@
+// bench_env: environment throughput against its physics-and-render bound, on one thread.
+//
+//   build/bin/bench_env [ENV...] [--seconds S] [--sizes 64,128]
+//
+// Prints one JSON line per configuration:
+//   {"env": "kitchen", "obs": "pixels", "image_size": 64, "steps_per_s": ...,
+//    "bound_steps_per_s": ..., "overhead": ...}
+// where the bound is raw mj_step x frame_skip (plus one render of the same size for pixels) on
+// a copy of the environment's model and state, measured in the same run. Environments must
+// implement imitate::MujocoEnvironment; without ENV every such registered environment runs.
+#include <torch/torch.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "engine/plugins/registry.h"
+#include "imitate/sdk/environment.h"
+#include "imitate/sdk/mujoco/model.h"
+#include "imitate/sdk/mujoco/mujoco_environment.h"
+#include "imitate/sdk/mujoco/renderer.h"
+#include "tools/bench/bench_plugins.h"
+
+namespace imitate::bench {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// calls `step` until `seconds` have passed; returns calls per second
+template <typename F>
+double Rate(double seconds, F step) {
+  for (int i = 0; i < 20; ++i) step();  // warm up (first render makes the GL context)
+  int64_t n = 0;
+  auto start = Clock::now();
+  double elapsed = 0;
+  while (elapsed < seconds) {
+    for (int i = 0; i < 20; ++i) step();
+    n += 20;
+    elapsed = std::chrono::duration<double>(Clock::now() - start).count();
+  }
+  return static_cast<double>(n) / elapsed;
+}
+
+// the environment's own step, with random actions from a fixed seed
+double EnvRate(Environment& env, double seconds) {
+  torch::manual_seed(0);
+  torch::Tensor actions = torch::rand({256, env.ActionSpec().Size()}) * 2 - 1;
+  int64_t i = 0;
+  env.Reset(0);
+  return Rate(seconds, [&] {
+    if (env.Step(actions[i++ % 256]).is_last) env.Reset(static_cast<uint64_t>(i));
+  });
+}
+
+// raw physics (and one render) on copies of the environment's model and data
+double BoundRate(const MujocoEnvironment& env, int image_size, double seconds) {
+  mujoco::MjModelPtr model(mj_copyModel(nullptr, env.Model()));
+  mujoco::MjDataPtr data(mj_copyData(nullptr, model.get(), env.Data()));
+  std::unique_ptr<mujoco::Renderer> renderer;
+  std::vector<uint8_t> frame;
+  mjvCamera camera = mujoco::FixedCamera(model.get(), "");
+  if (image_size > 0) {
+    renderer = std::make_unique<mujoco::Renderer>(model.get(), image_size, image_size);
+    frame.resize(static_cast<size_t>(image_size) * image_size * 3);
+  }
+  const int frame_skip = env.FrameSkip();
+  return Rate(seconds, [&] {
+    for (int k = 0; k < frame_skip; ++k) mj_step(model.get(), data.get());
+    if (renderer) renderer->Render(data.get(), camera, image_size, image_size, frame.data());
+  });
+}
+
+void Measure(const std::string& name, const std::string& obs, int image_size, double seconds) {
+  std::map<std::string, ParamValue> given = {{"observation", std::vector<std::string>{obs}}};
+  if (obs == "pixels") given["image_size"] = static_cast<int64_t>(image_size);
+  auto env = CreatePlugin<Environment>(name, "environment", given);
+  auto* mj = dynamic_cast<MujocoEnvironment*>(env.get());
+  if (mj == nullptr) {
+    std::fprintf(stderr, "bench_env: %s is not a MujocoEnvironment: skipped\n", name.c_str());
+    return;
+  }
+  double steps = EnvRate(*env, seconds);
+  double bound = BoundRate(*mj, obs == "pixels" ? image_size : 0, seconds);
+  std::printf(
+      "{\"env\": \"%s\", \"obs\": \"%s\", \"image_size\": %d, \"steps_per_s\": %.1f, "
+      "\"bound_steps_per_s\": %.1f, \"overhead\": %.3f}\n",
+      name.c_str(), obs.c_str(), obs == "pixels" ? image_size : 0, steps, bound,
+      bound / steps - 1.0);
+  std::fflush(stdout);
+}
+
+}  // namespace
+}  // namespace imitate::bench
+
+int main(int argc, char** argv) {
+  // one core: one torch thread and Mesa's llvmpipe rendering on the calling thread
+  setenv("LP_NUM_THREADS", "0", 0);
+  torch::set_num_threads(1);
+
+  std::vector<std::string> envs;
+  std::vector<int> sizes = {64};
+  double seconds = 3.0;
+  for (int i = 1; i < argc; ++i) {
+    std::string arg = argv[i];
+    if (arg == "--seconds" && i + 1 < argc) {
+      seconds = std::stod(argv[++i]);
+    } else if (arg == "--sizes" && i + 1 < argc) {
+      sizes.clear();
+      std::string list = argv[++i];
+      for (size_t start = 0; start < list.size();) {
+        size_t end = list.find(',', start);
+        if (end == std::string::npos) end = list.size();
+        sizes.push_back(std::stoi(list.substr(start, end - start)));
+        start = end + 1;
+      }
+    } else {
+      envs.push_back(arg);
+    }
+  }
+  try {
+    if (envs.empty()) envs = imitate::bench::Plugins().Names(imitate::PluginKind::kEnvironment);
+    for (const std::string& env : envs) {
+      imitate::bench::Measure(env, "state", 0, seconds);
+      for (int size : sizes) imitate::bench::Measure(env, "pixels", size, seconds);
+    }
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "bench_env: %s\n", e.what());
+    return 1;
+  }
+  return 0;
+}
