@@ -20,6 +20,7 @@ Collector::Collector(Environment& env, Optimizer& policy, ActMode mode, uint64_t
 void Collector::Begin() {
   current_ = &env_.Reset(DeriveSeed(seed_stream_, "episode", episodes_started_++));
   builder_.Begin(*current_);
+  if (observer_) observer_(env_, *current_, episodes_started_ - 1);
   carry_ = policy_.InitialCarry(1);
   is_first_.fill_(true);
 }
@@ -35,6 +36,7 @@ std::optional<Episode> Collector::Step() {
   // step and record
   const TimeStep& next = env_.Step(action);
   builder_.Append(action, next);
+  if (observer_) observer_(env_, next, episodes_started_ - 1);
   current_ = &next;
   if (!next.is_last) return std::nullopt;
   current_ = nullptr;

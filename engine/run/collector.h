@@ -3,8 +3,10 @@
 #define IMITATE_ENGINE_RUN_COLLECTOR_H_
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "engine/data/episode.h"
@@ -35,6 +37,11 @@ class Collector {
 
   int64_t episodes_started() const { return episodes_started_; }
 
+  // Called with every step (the reset step included) and the episode's index, e.g. to record
+  // videos.
+  using Observer = std::function<void(Environment& env, const TimeStep& step, int64_t episode)>;
+  void SetObserver(Observer observer) { observer_ = std::move(observer); }
+
  private:
   void Begin();
 
@@ -48,6 +55,7 @@ class Collector {
   torch::Tensor is_first_;  // bool [1]
   const TimeStep* current_ = nullptr;
   int64_t episodes_started_ = 0;
+  Observer observer_;
 };
 
 // Mean of return, length and each metric over episodes (keys "return", "length", metrics).

@@ -5,11 +5,13 @@
 
 #include <algorithm>
 #include <map>
+#include <memory>
 #include <string>
 
 #include "engine/config/overrides.h"
 #include "engine/data/demo_file.h"
 #include "engine/data/episode.h"
+#include "engine/report/episode_video.h"
 #include "engine/run/seeds.h"
 #include "imitate/sdk/environment.h"
 #include "imitate/sdk/errors.h"
@@ -52,15 +54,21 @@ DemosResult MakeDemos(const DemosRequest& request, const Registry& registry, Con
   EpisodeBuilder builder(env->ObservationSpec(), env->ActionSpec().Size(),
                          env->EpisodeLength() + 1);
   DemosResult result;
+  std::unique_ptr<EpisodeRecorder> recorder;
+  if (!request.video_dir.empty()) {
+    recorder = std::make_unique<EpisodeRecorder>(request.video_dir, request.video_size);
+  }
   for (int64_t i = 0; i < request.count; ++i) {
     const TimeStep* step = &env->Reset(DeriveSeed(request.seed, "demo", i));
     builder.Begin(*step);
+    if (recorder) recorder->Begin(i, *env, *step);
     expert->Reset(*env, *step, DeriveSeed(request.seed, "expert", i));
     double episode_return = 0.0;
     while (!step->is_last) {
       torch::Tensor action = expert->Act(*env, *step);
       step = &env->Step(action);
       builder.Append(action, *step);
+      if (recorder) recorder->Add(*env, *step);
       episode_return += step->reward;
     }
     writer.Add(builder.Finish());

@@ -19,6 +19,8 @@ struct DemosRequest {
   std::string out;                     // the .h5 file
   uint64_t seed = 0;                   // master seed of the episodes and the expert
   std::vector<std::string> overrides;  // "key=value" (environment params), "expert.key=value"
+  std::string video_dir;               // when set: one video per demo in this folder
+  int video_size = 256;                // video frames are video_size x video_size
 };
 
 struct DemosResult {
