@@ -1,0 +1,27 @@
+# Turns the MJCF files of the kitchen into a C++ source of raw string literals, so that the
+# plugin carries its model. Run as: cmake -DDIR=<assets dir> -DFILES=a.xml|b.xml -DOUTPUT=<.cc>
+#   -P embed_assets.cmake
+string(REPLACE "|" ";" files "${FILES}")
+list(LENGTH files count)
+set(out "// Generated from plugins/environments/kitchen/assets by embed_assets.cmake: do not edit.\n")
+string(APPEND out "#include \"plugins/environments/kitchen/kitchen_model.h\"\n\n")
+string(APPEND out "namespace imitate::plugins::kitchen {\n\n")
+string(APPEND out "const EmbeddedFile kEmbeddedAssets[] = {\n")
+foreach(name IN LISTS files)
+  file(READ "${DIR}/${name}" content)
+  string(FIND "${content}" ")KITCHEN_XML" clash)
+  if(NOT clash EQUAL -1)
+    message(FATAL_ERROR "${name} contains the raw string delimiter )KITCHEN_XML")
+  endif()
+  string(APPEND out "    {\"${name}\", R\"KITCHEN_XML(${content})KITCHEN_XML\"},\n")
+endforeach()
+string(APPEND out "};\n\nconst int kNumEmbeddedAssets = ${count};\n\n")
+string(APPEND out "}  // namespace imitate::plugins::kitchen\n")
+# write only when changed, so that an unchanged model does not rebuild the plugin
+set(old "")
+if(EXISTS "${OUTPUT}")
+  file(READ "${OUTPUT}" old)
+endif()
+if(NOT old STREQUAL out)
+  file(WRITE "${OUTPUT}" "${out}")
+endif()
