@@ -5,13 +5,19 @@
 
 #include <cstdio>
 #include <filesystem>
+#include <memory>
+#include <set>
 #include <string>
+#include <system_error>
 #include <vector>
 
 #include "engine/checkpoint/checkpoint.h"
+#include "engine/data/demo_convert.h"
 #include "engine/data/demo_file.h"
+#include "engine/data/npz.h"
 #include "engine/plugins/loader.h"
 #include "engine/report/console.h"
+#include "engine/report/episode_video.h"
 #include "engine/run/agent.h"
 #include "engine/run/collector.h"
 #include "engine/run/runner.h"
@@ -35,6 +41,32 @@ std::string DescribeParam(const ParamSpec& spec) {
   std::string constraint = spec.Constraint();
   return fmt::format("  {:<22} {:<18} {:<24} {}{}", spec.name, ParamTypeName(spec.type), def,
                      spec.doc, constraint.empty() ? "" : " [" + constraint + "]");
+}
+
+// numpy's name of a dtype: "uint8", "float32", ...
+std::string DtypeName(torch::Dtype dtype) {
+  switch (dtype) {
+    case torch::kBool:
+      return "bool";
+    case torch::kUInt8:
+      return "uint8";
+    case torch::kInt8:
+      return "int8";
+    case torch::kInt16:
+      return "int16";
+    case torch::kInt32:
+      return "int32";
+    case torch::kInt64:
+      return "int64";
+    case torch::kFloat16:
+      return "float16";
+    case torch::kFloat32:
+      return "float32";
+    case torch::kFloat64:
+      return "float64";
+    default:
+      return c10::toString(dtype);
+  }
 }
 
 }  // namespace
@@ -123,6 +155,82 @@ int DemosCommand(const DemosRequest& request) {
   std::printf("wrote %lld demos (%lld steps) to %s: mean %s\n",
               static_cast<long long>(result.count), static_cast<long long>(result.steps),
               request.out.c_str(), fmt::format("{}", fmt::join(parts, ", ")).c_str());
+  if (!request.video_dir.empty()) std::printf("videos in %s\n", request.video_dir.c_str());
+  return 0;
+}
+
+int DemosConvertCommand(const DemosConvertArgs& args) {
+  std::error_code error;
+  if (!std::filesystem::exists(args.in, error)) {
+    throw DataError(fmt::format("{}: no such file or folder", args.in));
+  }
+  // a folder (or one file) of .npz episodes becomes a demo file, a demo file a folder
+  const bool from_npz = std::filesystem::is_directory(args.in, error) ||
+                        std::filesystem::path(args.in).extension() == ".npz";
+  ConvertResult result;
+  if (from_npz) {
+    const std::vector<std::string> files = std::filesystem::is_directory(args.in, error)
+                                               ? ListNpzFiles(args.in)
+                                               : std::vector<std::string>{args.in};
+    result = ConvertNpzToDemos(files, args.out, args.env_kind);
+  } else {
+    result = ConvertDemosToNpz(args.in, args.out);
+    const DemoFileInfo info = ReadDemoInfo(args.in);
+    if (!info.env_params.empty() || info.env_kind != args.env_kind) {
+      result.notes.push_back(fmt::format(
+          "{}: .npz episodes do not record the environment; convert back with --env {}{}", args.in,
+          info.env_kind.empty() ? "KIND" : info.env_kind,
+          info.env_params.empty() ? "" : " (its params are not kept)"));
+    }
+  }
+  for (const std::string& note : result.notes) std::printf("note: %s\n", note.c_str());
+  std::printf("converted %lld episodes (%lld steps) from %s to %s\n",
+              static_cast<long long>(result.count), static_cast<long long>(result.steps),
+              args.in.c_str(), args.out.c_str());
+  return 0;
+}
+
+int DemosInfoCommand(const std::string& path) {
+  const DemoFileSummary s = SummarizeDemos(path);
+  // the file
+  std::printf("%s: %lld demos, %lld steps\n", path.c_str(), static_cast<long long>(s.info.count),
+              static_cast<long long>(s.info.total));
+  std::printf("environment: %s\n",
+              s.info.env_kind.empty() ? "(not recorded)" : s.info.env_kind.c_str());
+  std::string params;
+  for (const char c : s.info.env_params)
+    params += c == '\n' ? std::string("\n  ") : std::string(1, c);
+  while (!params.empty() && (params.back() == ' ' || params.back() == '\n')) params.pop_back();
+  std::printf("env params:%s\n", params.empty() ? " (none)" : ("\n  " + params).c_str());
+  // observations and actions
+  std::printf("observations:\n");
+  const auto row = [](const std::string& key, const Space& space) {
+    std::printf("  %-20s %-8s [%s]\n", key.c_str(), DtypeName(space.dtype).c_str(),
+                fmt::format("{}", fmt::join(space.shape, ", ")).c_str());
+  };
+  for (const auto& [key, space] : s.observations) row(key, space);
+  if (!s.demos.empty()) {
+    std::printf("actions:\n");
+    row("actions", s.action);
+  }
+  // one row per demo: length, ending and every metric any demo has
+  std::set<std::string> metrics;
+  for (const DemoSummary& demo : s.demos) {
+    for (const auto& [name, value] : demo.metrics) metrics.insert(name);
+  }
+  std::string header = fmt::format("{:<12} {:>7} {:>8}", "demo", "steps", "terminal");
+  for (const std::string& name : metrics) header += fmt::format(" {:>12}", name);
+  std::printf("%s\n", header.c_str());
+  for (const DemoSummary& demo : s.demos) {
+    std::string line =
+        fmt::format("{:<12} {:>7} {:>8}", demo.name, demo.steps, demo.terminal ? "yes" : "no");
+    for (const std::string& name : metrics) {
+      auto it = demo.metrics.find(name);
+      line += it == demo.metrics.end() ? fmt::format(" {:>12}", "-")
+                                       : fmt::format(" {:>12.6g}", it->second);
+    }
+    std::printf("%s\n", line.c_str());
+  }
   return 0;
 }
 
@@ -146,6 +254,18 @@ int EvalCommand(const EvalArgs& args) {
   int64_t episodes = args.episodes > 0 ? args.episodes : experiment.schedule.Int("eval_episodes");
   Collector collector(*env, *agent.optimizer, ActMode::kEvaluate,
                       DeriveSeed(static_cast<uint64_t>(experiment.seed), "eval"));
+  std::unique_ptr<EpisodeRecorder> recorder;
+  if (args.video) {
+    std::string dir = args.run_dir + "/videos/eval-" + args.checkpoint;
+    recorder = std::make_unique<EpisodeRecorder>(dir, args.video_size);
+    collector.SetObserver([&recorder](Environment& env, const TimeStep& step, int64_t episode) {
+      if (step.is_first) {
+        recorder->Begin(episode, env, step);
+      } else {
+        recorder->Add(env, step);
+      }
+    });
+  }
   std::vector<EpisodeResult> results;
   Console console;
   for (int64_t i = 0; i < episodes; ++i) {
@@ -156,6 +276,8 @@ int EvalCommand(const EvalArgs& args) {
   PrintResultTable(fmt::format("{}: checkpoint {} (update {}, env step {})", args.run_dir,
                                args.checkpoint, counters.updates, counters.env_steps),
                    Summarize(results), episodes);
+  if (recorder)
+    std::printf("videos in %s/videos/eval-%s\n", args.run_dir.c_str(), args.checkpoint.c_str());
   return 0;
 }
 

@@ -22,12 +22,24 @@ struct EvalArgs {
   std::string run_dir;
   int64_t episodes = 0;  // 0: the experiment's schedule.eval_episodes
   std::string checkpoint = "latest";
+  bool video = false;    // write every episode to RUN_DIR/videos/eval-<checkpoint>/
+  int video_size = 256;  // video frame size
+};
+
+// `imitate demos convert IN OUT`: a folder of Dreamer .npz episodes (or one .npz file) to an
+// HDF5 demo file for `env_kind`, or an HDF5 demo file to a folder of .npz episodes.
+struct DemosConvertArgs {
+  std::string in;
+  std::string out;
+  std::string env_kind = "kitchen";
 };
 
 int RunCommand(const RunArgs& args);
 int ValidateCommand(const ExperimentSource& source);
 int PluginsCommand(const std::string& name);
 int DemosCommand(const DemosRequest& request);
+int DemosConvertCommand(const DemosConvertArgs& args);
+int DemosInfoCommand(const std::string& path);
 int EvalCommand(const EvalArgs& args);
 
 }  // namespace imitate::engine

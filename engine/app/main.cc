@@ -25,6 +25,7 @@ int Fail(int code, const std::string& message) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  using imitate::engine::DemosConvertArgs;
   using imitate::engine::DemosRequest;
   using imitate::engine::EvalArgs;
   using imitate::engine::ExperimentSource;
@@ -57,16 +58,36 @@ int main(int argc, char** argv) {
   auto* plugins_cmd = app.add_subcommand("plugins", "List plugins, or one plugin's parameters");
   plugins_cmd->add_option("name", plugin_name, "Plugin name (or kind.name)");
 
-  // demos
+  // demos (making them), with the subcommands convert and info; ENV, --expert and --out are
+  // checked in code since a subcommand needs none of them
   DemosRequest demos;
-  auto* demos_cmd = app.add_subcommand("demos", "Make expert demonstrations (HDF5)");
-  demos_cmd->add_option("environment", demos.environment, "Environment name")->required();
-  demos_cmd->add_option("--expert", demos.expert, "Expert name")->required();
+  auto* demos_cmd = app.add_subcommand("demos",
+                                       "Make expert demonstrations (HDF5), or convert "
+                                       "and inspect demo files");
+  demos_cmd->require_subcommand(0, 1);
+  demos_cmd->add_option("environment", demos.environment, "Environment name");
+  demos_cmd->add_option("--expert", demos.expert, "Expert name");
   demos_cmd->add_option("--count", demos.count, "Number of demos")->default_val(10);
-  demos_cmd->add_option("--out", demos.out, "Output .h5 file")->required();
+  demos_cmd->add_option("--out", demos.out, "Output .h5 file");
   demos_cmd->add_option("--seed", demos.seed, "Master seed")->default_val(0);
+  demos_cmd->add_option("--video", demos.video_dir, "Write each demo as a video into this folder");
+  demos_cmd->add_option("--video-size", demos.video_size, "Video frame size in pixels")
+      ->default_val(256)
+      ->check(CLI::Range(16, 2048));
   demos_cmd->add_option("--set", demos.overrides,
                         "Environment parameter key=value, or expert.key=value");
+  DemosConvertArgs convert;
+  auto* convert_cmd = demos_cmd->add_subcommand(
+      "convert", "Convert a folder of Dreamer .npz episodes to an HDF5 demo file, or back");
+  convert_cmd->add_option("in", convert.in, "Folder of .npz episodes, or an .h5 demo file")
+      ->required();
+  convert_cmd->add_option("out", convert.out, "The .h5 demo file, or a new folder of .npz files")
+      ->required();
+  convert_cmd->add_option("--env", convert.env_kind, "Environment kind of a new demo file")
+      ->default_val("kitchen");
+  std::string info_path;
+  auto* info_cmd = demos_cmd->add_subcommand("info", "Describe an HDF5 demo file");
+  info_cmd->add_option("file", info_path, "The .h5 demo file")->required();
 
   // eval
   EvalArgs eval;
@@ -74,21 +95,40 @@ int main(int argc, char** argv) {
   eval_cmd->add_option("run_dir", eval.run_dir, "Run directory (runs/<name>/<seed>)")->required();
   eval_cmd->add_option("--episodes", eval.episodes, "Episodes (default: the experiment's)")
       ->check(CLI::PositiveNumber);
+  eval_cmd->add_flag("--video", eval.video, "Write each episode as a video into RUN_DIR/videos/");
+  eval_cmd->add_option("--video-size", eval.video_size, "Video frame size in pixels")
+      ->default_val(256)
+      ->check(CLI::Range(16, 2048));
   eval_cmd->add_option("--checkpoint", eval.checkpoint, "latest or best")
       ->check(CLI::IsMember({"latest", "best"}));
 
   // parse, then dispatch; errors become exit codes
   try {
     app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
   } catch (const CLI::ParseError& e) {
-    int code = app.exit(e);
-    return code == 0 ? 0 : 1;
+    // usage errors are user errors: one line, with a pointer to --help
+    return Fail(1, std::string(e.what()) + " (see --help)");
   }
   try {
     if (*run_cmd) return imitate::engine::RunCommand(run);
     if (*validate_cmd) return imitate::engine::ValidateCommand(validate);
     if (*plugins_cmd) return imitate::engine::PluginsCommand(plugin_name);
-    if (*demos_cmd) return imitate::engine::DemosCommand(demos);
+    if (*convert_cmd) return imitate::engine::DemosConvertCommand(convert);
+    if (*info_cmd) return imitate::engine::DemosInfoCommand(info_path);
+    if (*demos_cmd) {
+      if (demos.environment.empty()) {
+        return Fail(1, "demos: ENV is required (or use `imitate demos convert|info`)");
+      }
+      if (demos.expert.empty()) return Fail(1, "demos: --expert is required");
+      if (demos.out.empty()) return Fail(1, "demos: --out is required");
+      return imitate::engine::DemosCommand(demos);
+    }
     if (*eval_cmd) return imitate::engine::EvalCommand(eval);
   } catch (const imitate::InternalError& e) {
     return Fail(2, std::string("internal error: ") + e.what());

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "engine/report/sinks.h"
+#include "engine/report/video.h"
 #include "tests/integration/cli_runner.h"
 
 namespace imitate::testing {
@@ -91,10 +92,22 @@ TEST(QuickstartTest, DemosThenBehaviourCloningThenEval) {
   EXPECT_EQ(again.exit_code, 0) << again.err;
   EXPECT_NE(again.out.find("success"), std::string::npos);
 
-  // imitate eval reloads the checkpoint and reproduces a high success rate
-  CliResult eval = RunCli({"eval", "runs/e2e/3", "--episodes", "10"}, dir);
+  // imitate eval reloads the checkpoint and reproduces a high success rate, with videos
+  CliResult eval = RunCli({"eval", "runs/e2e/3", "--episodes", "3", "--video"}, dir);
   ASSERT_EQ(eval.exit_code, 0) << eval.err;
   EXPECT_NE(eval.out.find("success"), std::string::npos) << eval.out;
+  for (int i = 0; i < 3; ++i) {
+    std::string video = engine::EpisodeVideoPath(run_dir + "/videos/eval-latest", i);
+    ASSERT_TRUE(fs::exists(video)) << video;
+    EXPECT_EQ(engine::CountVideoFrames(video), 76);  // the reset frame + 75 steps
+  }
+
+  // demos can be recorded too
+  CliResult recorded = RunCli({"demos", "point_mass", "--expert", "point_mass", "--count", "2",
+                               "--out", "two.h5", "--video", "demo_videos", "--video-size", "128"},
+                              dir);
+  ASSERT_EQ(recorded.exit_code, 0) << recorded.err;
+  EXPECT_EQ(engine::CountVideoFrames(engine::EpisodeVideoPath(dir + "/demo_videos", 1)), 76);
 
   double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   std::printf("end-to-end time: %.1f s\n", seconds);
