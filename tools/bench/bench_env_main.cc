@@ -4,9 +4,11 @@
 //
 // Prints one JSON line per configuration:
 //   {"env": "kitchen", "obs": "pixels", "image_size": 64, "steps_per_s": ...,
-//    "bound_steps_per_s": ..., "overhead": ...}
-// where the bound is raw mj_step x frame_skip (plus one render of the same size for pixels) on
-// a copy of the environment's model and state, measured in the same run. Environments must
+//    "bound_steps_per_s": ..., "overhead": ..., "random_action_steps_per_s": ...}
+// steps_per_s holds the robot still (zero actions) from Reset; the bound is raw mj_step x
+// frame_skip (plus one render of the same size for pixels) on a copy of the model and the
+// reset state, measured in the same run; overhead = bound / steps - 1. The last field steps
+// with random actions (more contacts, so slower physics). Environments must
 // implement imitate::MujocoEnvironment; without ENV every such registered environment runs.
 #include <torch/torch.h>
 
@@ -45,10 +47,12 @@ double Rate(double seconds, F step) {
   return static_cast<double>(n) / elapsed;
 }
 
-// the environment's own step, with random actions from a fixed seed
-double EnvRate(Environment& env, double seconds) {
+// the environment's own step, with zero actions (hold still: comparable with the bound) or
+// random actions from a fixed seed (the arm moves and touches things: more contacts)
+double EnvRate(Environment& env, double seconds, bool random) {
   torch::manual_seed(0);
   torch::Tensor actions = torch::rand({256, env.ActionSpec().Size()}) * 2 - 1;
+  if (!random) actions.zero_();
   int64_t i = 0;
   env.Reset(0);
   return Rate(seconds, [&] {
@@ -56,10 +60,13 @@ double EnvRate(Environment& env, double seconds) {
   });
 }
 
-// raw physics (and one render) on copies of the environment's model and data
-double BoundRate(const MujocoEnvironment& env, int image_size, double seconds) {
+// raw physics (and one render) on copies of the environment's model and data, starting
+// from the state right after Reset(0), restored every episode as the environment does
+double BoundRate(MujocoEnvironment& env, int image_size, double seconds) {
+  env.Reset(0);
   mujoco::MjModelPtr model(mj_copyModel(nullptr, env.Model()));
-  mujoco::MjDataPtr data(mj_copyData(nullptr, model.get(), env.Data()));
+  mujoco::MjDataPtr start(mj_copyData(nullptr, model.get(), env.Data()));
+  mujoco::MjDataPtr data(mj_copyData(nullptr, model.get(), start.get()));
   std::unique_ptr<mujoco::Renderer> renderer;
   std::vector<uint8_t> frame;
   mjvCamera camera = mujoco::FixedCamera(model.get(), "");
@@ -68,7 +75,10 @@ double BoundRate(const MujocoEnvironment& env, int image_size, double seconds) {
     frame.resize(static_cast<size_t>(image_size) * image_size * 3);
   }
   const int frame_skip = env.FrameSkip();
+  const int64_t episode_length = env.EpisodeLength();
+  int64_t t = 0;
   return Rate(seconds, [&] {
+    if (++t % episode_length == 0) mj_copyData(data.get(), model.get(), start.get());
     for (int k = 0; k < frame_skip; ++k) mj_step(model.get(), data.get());
     if (renderer) renderer->Render(data.get(), camera, image_size, image_size, frame.data());
   });
@@ -83,13 +93,14 @@ void Measure(const std::string& name, const std::string& obs, int image_size, do
     std::fprintf(stderr, "bench_env: %s is not a MujocoEnvironment: skipped\n", name.c_str());
     return;
   }
-  double steps = EnvRate(*env, seconds);
+  double steps = EnvRate(*env, seconds, false);
   double bound = BoundRate(*mj, obs == "pixels" ? image_size : 0, seconds);
+  double random_steps = EnvRate(*env, seconds, true);
   std::printf(
       "{\"env\": \"%s\", \"obs\": \"%s\", \"image_size\": %d, \"steps_per_s\": %.1f, "
-      "\"bound_steps_per_s\": %.1f, \"overhead\": %.3f}\n",
+      "\"bound_steps_per_s\": %.1f, \"overhead\": %.3f, \"random_action_steps_per_s\": %.1f}\n",
       name.c_str(), obs.c_str(), obs == "pixels" ? image_size : 0, steps, bound,
-      bound / steps - 1.0);
+      bound / steps - 1.0, random_steps);
   std::fflush(stdout);
 }
 
