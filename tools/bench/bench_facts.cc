@@ -19,6 +19,7 @@
 #include <thread>
 #include <vector>
 
+#include "engine/report/sinks.h"
 #include "imitate/sdk/environment.h"
 #include "tools/bench/bench_plugins.h"
 
@@ -134,31 +135,6 @@ void PrintFacts(const std::vector<Fact>& facts) {
   std::fflush(stdout);
 }
 
-std::string JsonString(const std::string& text) {
-  std::string out = "\"";
-  for (const char c : text) {
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20) {
-          out += fmt::format("\\u{:04x}", static_cast<int>(c));
-        } else {
-          out += c;
-        }
-    }
-  }
-  return out + "\"";
-}
+std::string JsonString(const std::string& text) { return engine::FormatJson(text); }
 
 }  // namespace imitate::bench
