@@ -130,6 +130,32 @@ ArmVector ArmKinematics::SolveDls(const std::array<double, 6>& error, double lam
   return dq;
 }
 
+ArmVector ArmKinematics::SolveIk(const double* seed, const Vec3& position, const Mat3& frame,
+                                 const ArmVector& lower, const ArmVector& upper, double& residual) {
+  std::vector<double> qpos(seed, seed + model_->nq);
+  ArmVector q{};
+  for (int j = 0; j < kArmJoints; ++j) q[j] = std::clamp(qpos[j], lower[j], upper[j]);
+  for (int it = 0; it < 150; ++it) {
+    std::copy(q.begin(), q.end(), qpos.begin());
+    SetQpos(qpos.data());
+    Vec3 p = SitePosition(), r = RotationError(SiteFrame(), frame);
+    std::array<double, 6> e{};
+    double norm = 0;
+    for (int k = 0; k < 3; ++k) {
+      e[k] = position[k] - p[k];
+      e[3 + k] = r[k];
+      norm += std::abs(e[k]) + std::abs(e[3 + k]);
+    }
+    residual = norm;
+    if (norm < 1e-4) break;
+    double scale = std::min(1.0, 0.1 / norm);
+    for (double& v : e) v *= scale;
+    ArmVector dq = SolveDls(e, 0.05, q, 0.0, lower, upper);
+    for (int j = 0; j < kArmJoints; ++j) q[j] += dq[j];
+  }
+  return q;
+}
+
 ArmVector ArmKinematics::GravitySag() const {
   const mjModel* m = model_.get();
   mjData* d = data_.get();

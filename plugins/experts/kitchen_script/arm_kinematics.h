@@ -41,6 +41,12 @@ class ArmKinematics {
   ArmVector SolveDls(const std::array<double, 6>& error, double lambda, const ArmVector& rest,
                      double null_gain, const ArmVector& lower, const ArmVector& upper) const;
 
+  // Iterative IK from `seed` (full qpos; arm entries replaced) for the site at `position` with
+  // `frame`; returns the arm joints and sets `residual` (m + rad). Leaves the kinematics at the
+  // solution (call SetQpos again afterwards).
+  ArmVector SolveIk(const double* seed, const Vec3& position, const Mat3& frame,
+                    const ArmVector& lower, const ArmVector& upper, double& residual);
+
   // Steady-state servo sag of each arm joint under gravity at the current pose (rad): the
   // gravity torque divided by the actuator's kp (0 for joints without a position servo).
   ArmVector GravitySag() const;

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
+#include <cstdlib>
 #include <string>
 #include <utility>
 
@@ -14,13 +16,13 @@ namespace {
 
 namespace layout = ::imitate::plugins::kitchen;
 
-constexpr double kNominalSpeed = 0.035;    // site speed at speed = 1 (m per control step)
-constexpr double kMaxRotationStep = 0.15;  // rad per control step
+constexpr double kNominalSpeed = 0.035;   // site speed at speed = 1 (m per control step)
+constexpr double kMaxRotationStep = 0.3;  // rad per control step
 constexpr double kActionSpan = layout::kActionScale * layout::kControlDt;  // q change of a = 1
 constexpr double kHomeGain = 0.35;       // fraction of the joint error per step going home
-constexpr double kHomeStep = 0.07;       // rad per step going home
+constexpr double kHomeStep = 0.075;      // rad per step going home
 constexpr double kHomeTolerance = 0.08;  // rad: home reached
-constexpr double kLimitMargin = 0.03;    // rad kept from each joint limit by the IK
+constexpr double kLimitMargin = 0.01;    // rad kept from each joint limit by the IK
 constexpr double kSpeedSpread = 0.15;    // per-segment speed jitter when randomising
 constexpr double kGoalSpread = 0.03;     // object goal jitter when randomising
 
@@ -67,7 +69,7 @@ KitchenScriptExpert::KitchenScriptExpert(const Params& params)
       pause_probability_(params.Float("pause_probability")),
       damping_(params.Float("damping")),
       gain_(params.Float("gain")),
-      orientation_gain_(0.5),
+      orientation_gain_(0.7),
       null_gain_(0.2) {
   arm_ = std::make_unique<ArmKinematics>(layout::LoadKitchenModel(), layout::kEndEffectorSite);
   // fraction of a target step a damped position servo covers in one control period
@@ -110,10 +112,14 @@ void KitchenScriptExpert::Reset(Environment& env, const TimeStep& /*first*/, uin
   }
   episode_speed_ = speed_ * (randomize_ ? Uniform(rng_, 0.9, 1.1) : 1.0);
   plan_.clear();
-  for (const std::string& task : tasks_) {
-    // between tasks, back to the initial posture (resets the arm's redundancy)
-    if (!plan_.empty()) plan_.push_back(HomeSegment());
-    std::vector<Segment> part = PlanTask(task, noise, rng_);
+  for (size_t i = 0; i < tasks_.size(); ++i) {
+    std::vector<Segment> part = PlanTask(tasks_[i], noise, rng_);
+    // between tasks, back to the initial posture (resets the arm's redundancy), except before a
+    // joint-space move (the pause may come first) and between the two pushes at the top
+    bool direct = part.front().kind == SegmentKind::kJoint ||
+                  (part.size() > 1 && part[1].kind == SegmentKind::kJoint);
+    bool push_after_push = i > 0 && tasks_[i] == "slide_cabinet" && tasks_[i - 1] == "light_switch";
+    if (i > 0 && !direct && !push_after_push) plan_.push_back(HomeSegment());
     plan_.insert(plan_.end(), part.begin(), part.end());
   }
   StartSegment(0);
@@ -134,22 +140,37 @@ void KitchenScriptExpert::ReadState(Environment& env) {
   // the noisy robot qpos of the last observation, which the env's action is relative to
   std::copy(s.begin() + layout::kStateObsQpos, s.begin() + layout::kStateObsQpos + kArmJoints,
             observed_.begin());
+  for (int i = 0; i < layout::kNumTasks; ++i) done_[i] = s[layout::kStateDone + i] != 0.0;
 }
 
 Mat3 KitchenScriptExpert::GraspFrame(Grasp grasp) const {
   if (grasp == Grasp::kFront) return initial_frame_;
+  if (grasp == Grasp::kFrontFlipped) {
+    const Mat3& f = initial_frame_;
+    return RotateWorld(f, {f[2], f[5], f[8]}, M_PI);
+  }
   // approach straight down, fingers closing along world y
   Mat3 down = RotateWorld(initial_frame_, {1, 0, 0}, -M_PI / 2);
   return RotateWorld(down, {0, 0, 1}, M_PI / 2);
 }
 
 void KitchenScriptExpert::StartSegment(size_t index) {
+  if (std::getenv("KITCHEN_SCRIPT_TRACE") && segment_ < plan_.size()) {
+    const Vec3 p = arm_->SitePosition();
+    std::fprintf(stderr, "  %-14s %3d steps  site (%.3f %.3f %.3f) kettle (%.3f %.3f %.3f) q",
+                 plan_[segment_].label.c_str(), segment_steps_, p[0], p[1], p[2], qpos_[23],
+                 qpos_[24], qpos_[25]);
+    for (int j = 0; j < kArmJoints; ++j) std::fprintf(stderr, " %.2f", qpos_[j]);
+    std::fprintf(stderr, " knob4 %.2f hinge %.2f", qpos_[15], qpos_[21]);
+    std::fprintf(stderr, "\n");
+  }
   segment_ = index;
   segment_steps_ = 0;
   if (segment_ >= plan_.size()) return;
   const Segment& s = plan_[segment_];
   segment_start_ = arm_->SitePosition();
   segment_frame_ = RotateWorld(GraspFrame(s.grasp), {0, 0, 1}, s.yaw);
+  if (s.keep_frame) segment_frame_ = last_frame_;
   segment_target_ = s.target;
   if (s.relative) {
     // holds and retreats keep the last commanded frame (e.g. yawed with a door)
@@ -167,22 +188,74 @@ void KitchenScriptExpert::StartSegment(size_t index) {
     arc_local_ = {c * dx - sn * dy, sn * dx + c * dy, segment_start_[2]};
     segment_frame_ = arm_->SiteFrame();
   }
+  if (s.kind == SegmentKind::kHome) joint_goal_ = rest_ = home_;
+  if (s.kind == SegmentKind::kJoint) {
+    ArmVector near{};
+    std::copy(qpos_.begin(), qpos_.begin() + kArmJoints, near.begin());
+    joint_goal_ = PlanJoints(s.target, segment_frame_, near);
+    last_frame_ = segment_frame_;
+    rest_ = joint_goal_;
+  }
   if (s.kind == SegmentKind::kTurn) {
     segment_target_ = segment_start_;
     segment_frame_ = arm_->SiteFrame();
   }
 }
 
+ArmVector KitchenScriptExpert::PlanJoints(const Vec3& position, Mat3& frame,
+                                          const ArmVector& near) {
+  std::mt19937_64 rng(12345);  // fixed: the episode's draws stay as they were
+  std::vector<double> seed = qpos_;
+  ArmVector best = home_;
+  Mat3 best_frame = frame;
+  double best_cost = 1e9;
+  // the frame may turn about world z and x (a hooked handle tolerates it)
+  const bool turn = plan_[segment_].turn_frame;
+  for (double yaw : {0.0, -0.4, 0.4, -0.8, 0.8}) {
+    for (double pitch : {0.0, -0.3, 0.3}) {
+      if (!turn && (yaw != 0 || pitch != 0)) continue;
+      Mat3 f = RotateWorld(RotateWorld(frame, {1, 0, 0}, pitch), {0, 0, 1}, yaw);
+      for (int trial = 0; trial < 4; ++trial) {
+        for (int j = 0; j < kArmJoints; ++j) {
+          double base = trial % 2 ? home_[j] : near[j];
+          seed[j] = base + (trial < 2 ? 0.0 : Uniform(rng, -0.8, 0.8));
+        }
+        double residual = 0;
+        ArmVector q = arm_->SolveIk(seed.data(), position, f, lower_, upper_, residual);
+        double distance = 0;
+        for (int j = 0; j < kArmJoints; ++j) distance += std::abs(q[j] - near[j]);
+        double cost = residual + 0.01 * distance + 0.02 * (std::abs(yaw) + std::abs(pitch));
+        if (cost < best_cost) {
+          best_cost = cost;
+          best = q;
+          best_frame = f;
+        }
+      }
+    }
+  }
+  arm_->SetQpos(qpos_.data());
+  frame = best_frame;
+  if (std::getenv("KITCHEN_SCRIPT_TRACE")) {
+    std::fprintf(stderr, "  IK cost %.4f q", best_cost);
+    for (double v : best) std::fprintf(stderr, " %.2f", v);
+    std::fprintf(stderr, "\n");
+  }
+  return best;
+}
+
 bool KitchenScriptExpert::SegmentDone(const Vec3& position) const {
   const Segment& s = plan_[segment_];
   if (segment_steps_ < s.min_steps) return false;
   if (segment_steps_ >= s.max_steps) return true;
+  if (s.task >= 0 && done_[s.task]) return true;
   if (s.joint >= 0 && s.direction != 0 && (qpos_[s.joint] - s.goal) * s.direction >= 0) {
     return true;
   }
-  if (s.kind == SegmentKind::kHome) {
+  if (s.kind == SegmentKind::kHome || s.kind == SegmentKind::kJoint) {
     double worst = 0;
-    for (int j = 0; j < kArmJoints; ++j) worst = std::max(worst, std::abs(qpos_[j] - home_[j]));
+    for (int j = 0; j < kArmJoints; ++j) {
+      worst = std::max(worst, std::abs(qpos_[j] - joint_goal_[j]));
+    }
     return worst < kHomeTolerance;
   }
   if (s.kind != SegmentKind::kMove) return false;
@@ -235,19 +308,22 @@ torch::Tensor KitchenScriptExpert::Act(Environment& env, const TimeStep& /*curre
   if (norm > limit)
     for (double& v : ep) v *= limit / norm;
   Vec3 er = RotationError(arm_->SiteFrame(), frame);
+  if (segment_ < plan_.size() && plan_[segment_].free_yaw) er[2] = 0;  // any yaw about world z
   double rnorm = Norm(er);
   if (rnorm > kMaxRotationStep)
     for (double& v : er) v *= kMaxRotationStep / rnorm;
+  const double weight = segment_ < plan_.size() ? plan_[segment_].orientation_weight : 1.0;
   std::array<double, 6> error{};
   for (int k = 0; k < 3; ++k) {
     error[k] = gain_ * ep[k];
-    error[3 + k] = orientation_gain_ * er[k];
+    error[3 + k] = orientation_gain_ * weight * er[k];
   }
   ArmVector dq = arm_->SolveDls(error, damping_, rest_, null_gain_, lower_, upper_);
-  if (segment_ < plan_.size() && plan_[segment_].kind == SegmentKind::kHome) {
-    // joint space: a fraction of the way home, rate-limited
+  if (segment_ < plan_.size() &&
+      (plan_[segment_].kind == SegmentKind::kHome || plan_[segment_].kind == SegmentKind::kJoint)) {
+    // joint space: a fraction of the way to the goal posture, rate-limited
     for (int j = 0; j < kArmJoints; ++j) {
-      dq[j] = std::clamp(kHomeGain * speed * (home_[j] - qpos_[j]), -kHomeStep, kHomeStep);
+      dq[j] = std::clamp(kHomeGain * speed * (joint_goal_[j] - qpos_[j]), -kHomeStep, kHomeStep);
     }
   }
   ArmVector sag = arm_->GravitySag();
@@ -255,7 +331,7 @@ torch::Tensor KitchenScriptExpert::Act(Environment& env, const TimeStep& /*curre
   torch::Tensor action = torch::empty({layout::kActionSize}, torch::kFloat32);
   float* a = action.data_ptr<float>();
   for (int j = 0; j < kArmJoints; ++j) {
-    double step = std::clamp(dq[j] / coverage_[j], -0.12, 0.12);
+    double step = std::clamp(dq[j] / coverage_[j], -0.15, 0.15);
     double goal = std::clamp(qpos_[j] + step + sag[j], layout::kPosLow[j], layout::kPosHigh[j]);
     double observed = observed_[j];
     a[j] = static_cast<float>(std::clamp((goal - observed) / kActionSpan, -1.0, 1.0));

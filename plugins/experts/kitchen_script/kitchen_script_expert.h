@@ -52,6 +52,9 @@ class KitchenScriptExpert final : public Expert {
   bool SegmentDone(const Vec3& position) const;
   // Starts segment `index` at the current state.
   void StartSegment(size_t index);
+  // The best IK solution for `position` and `frame` (which may turn a little about world z and x;
+  // `frame` is updated) over a few seeds near `near` and the initial posture.
+  ArmVector PlanJoints(const Vec3& position, Mat3& frame, const ArmVector& near);
   // The desired frame of a grasp family.
   Mat3 GraspFrame(Grasp grasp) const;
 
@@ -78,17 +81,19 @@ class KitchenScriptExpert final : public Expert {
   std::vector<Segment> plan_;
   size_t segment_ = 0;
   int segment_steps_ = 0;
-  Vec3 segment_start_{};      // site position when the segment started
-  Vec3 segment_target_{};     // resolved kMove target
-  Mat3 segment_frame_{};      // desired frame at the segment's start
-  Vec3 arc_local_{};          // kArc: the site relative to the hinge, in the door's frame
-  double arc_angle0_ = 0;     // kArc: door angle at the start
-  Mat3 initial_frame_{};      // site frame at Reset
-  Mat3 last_frame_{};         // the frame commanded at the last step
-  ArmVector rest_{};          // null-space rest posture
-  ArmVector home_{};          // initial arm posture
-  std::vector<double> qpos_;  // true qpos
-  ArmVector observed_{};      // observed (noisy) arm qpos
+  Vec3 segment_start_{};        // site position when the segment started
+  Vec3 segment_target_{};       // resolved kMove target
+  Mat3 segment_frame_{};        // desired frame at the segment's start
+  Vec3 arc_local_{};            // kArc: the site relative to the hinge, in the door's frame
+  double arc_angle0_ = 0;       // kArc: door angle at the start
+  Mat3 initial_frame_{};        // site frame at Reset
+  Mat3 last_frame_{};           // the frame commanded at the last step
+  ArmVector rest_{};            // null-space rest posture
+  ArmVector home_{};            // initial arm posture
+  ArmVector joint_goal_{};      // kHome / kJoint: the arm posture moved to
+  std::vector<double> qpos_;    // true qpos
+  ArmVector observed_{};        // observed (noisy) arm qpos
+  std::array<bool, 7> done_{};  // the env's completed tasks (kTasks order)
 };
 
 }  // namespace imitate::plugins::kitchen_script

@@ -1,5 +1,6 @@
 #include "plugins/experts/kitchen_script/waypoint_plan.h"
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -98,7 +99,7 @@ void PlanTopDoor(Builder& b, const Vec3& handle, double door_yaw, int joint, dou
   Segment& pre = b.Move("above handle", b.Jitter({grasp[0], grasp[1], grasp[2] + 0.10}, 1.0),
                         Grasp::kTop, 1.0, 0.02, 50);
   pre.yaw = door_yaw;
-  Segment& down = b.Move("descend", grasp, Grasp::kTop, 1.0, 0.008, 25);
+  Segment& down = b.Move("descend", grasp, Grasp::kTop, 1.0, 0.012, 20);
   down.yaw = door_yaw;
   down.speed = 0.5;
   b.Hold("close", Grasp::kTop, -1.0, 5).yaw = door_yaw;
@@ -119,6 +120,31 @@ void PlanTopDoor(Builder& b, const Vec3& handle, double door_yaw, int joint, dou
   b.Retreat("lift off", Grasp::kTop, 0.0, {0, 0, 0.10});
 }
 
+// a door with a vertical handle at reach height: grasp it from the front (fingers closing
+// along x), then carry it around the hinge, the gripper yawing with part of the door angle
+void PlanFrontDoor(Builder& b, const Vec3& handle, int joint, double goal, double direction,
+                   const Vec3& pivot, double yaw_ratio) {
+  Vec3 grasp = b.Jitter({handle[0], handle[1] + 0.012, handle[2]}, 0.2, true, false, true);
+  b.Move("pre-grasp", b.Jitter({grasp[0], grasp[1] - 0.10, grasp[2]}, 1.0), Grasp::kFront, 1.0,
+         0.02, 45);
+  b.Move("reach handle", grasp, Grasp::kFront, 1.0, 0.01, 25).speed = 0.5;
+  b.Hold("close", Grasp::kFront, -1.0, 5);
+  Segment s;
+  s.kind = SegmentKind::kArc;
+  s.label = "swing door";
+  s.gripper = -1.0;
+  s.joint = joint;
+  s.goal = b.Goal(goal);
+  s.direction = direction;
+  s.lead = 0.1 * direction;
+  s.pivot = pivot;
+  s.yaw_ratio = yaw_ratio;
+  s.max_steps = 80;
+  b.Add(s);
+  b.Hold("release", Grasp::kFront, 1.0, 4).keep_frame = true;
+  b.Retreat("back off", Grasp::kFront, 0.08, {0, 0, 0});
+}
+
 // a knob on the hood: grasp the bar, roll the gripper clockwise (seen from the robot)
 void PlanKnob(Builder& b, const Vec3& face, int joint, double goal) {
   Vec3 grasp = b.Jitter({face[0], face[1] - 0.025, face[2]}, 0.2, true, false, true);
@@ -133,8 +159,8 @@ void PlanKnob(Builder& b, const Vec3& face, int joint, double goal) {
   s.joint = joint;
   s.goal = b.Goal(goal);
   s.direction = -1.0;
-  s.lead = 0.25;
-  s.max_steps = 40;
+  s.lead = 0.35;
+  s.max_steps = 80;
   b.Add(s);
   b.Hold("release", Grasp::kFront, 1.0, 3);
   b.Retreat("retreat", Grasp::kFront, 0.10, {0, 0, 0});
@@ -160,14 +186,28 @@ void PlanKettle(Builder& b) {
   const Vec3 handle{-0.269, 0.350, 1.878};  // handle centre at the start
   // fingertips under the handle: pads (1.8 cm above the site) below the handle's underside
   Vec3 hook = b.Jitter({handle[0], handle[1] - 0.016, 1.795}, 0.3, true, false, true);
-  b.Move("before kettle", b.Jitter({hook[0], hook[1] - 0.12, hook[2]}, 1.0), Grasp::kFront, -1.0,
-         0.015, 60);
-  b.Move("under handle", hook, Grasp::kFront, -1.0, 0.008, 30).speed = 0.5;
-  b.Move("lift", {hook[0], hook[1], hook[2] + 0.085}, Grasp::kFront, -1.0, 0.01, 30).speed = 0.4;
   Vec3 place = b.Jitter({-0.23, 0.75 - 0.016, hook[2] + 0.085}, 0.5, true, true, false);
-  b.Move("carry", place, Grasp::kFront, -1.0, 0.012, 60).speed = 0.5;
-  b.Move("lower", {place[0], place[1], hook[2] - 0.01}, Grasp::kFront, -1.0, 0.01, 30).speed = 0.3;
-  b.Retreat("pull out", Grasp::kFront, 0.0, {0, -0.15, 0});
+  // reach the kettle in the arm posture that can also carry it to the back burner
+  Segment& before = b.Move("before kettle", b.Jitter({hook[0], hook[1] - 0.12, hook[2]}, 1.0),
+                           Grasp::kFrontFlipped, -1.0, 0.015, 60);
+  before.kind = SegmentKind::kJoint;
+  before.turn_frame = true;
+  Segment& under = b.Move("under handle", hook, Grasp::kFrontFlipped, -1.0, 0.012, 20);
+  under.speed = 0.5;
+  under.keep_frame = true;
+  Segment& lift =
+      b.Move("lift", {hook[0], hook[1], hook[2] + 0.085}, Grasp::kFrontFlipped, -1.0, 0.02, 20);
+  lift.speed = 0.4;
+  lift.keep_frame = true;
+  Segment& carry = b.Move("carry", place, Grasp::kFrontFlipped, -1.0, 0.012, 50);
+  carry.speed = 0.5;
+  carry.keep_frame = true;
+  carry.orientation_weight = 0.4;
+  Segment& lower =
+      b.Move("lower", {place[0], place[1], hook[2] - 0.01}, Grasp::kFrontFlipped, -1.0, 0.01, 6);
+  lower.speed = 0.3;
+  lower.keep_frame = true;
+  b.Retreat("pull out", Grasp::kFrontFlipped, 0.0, {0, -0.15, 0});
   (void)kKettleX;
 }
 
@@ -196,10 +236,12 @@ const std::vector<std::string>& KnownTasks() {
 std::vector<Segment> PlanTask(const std::string& task, const PlanNoise& noise,
                               std::mt19937_64& rng) {
   Builder b(noise, rng);
+  const int index = static_cast<int>(std::find(KnownTasks().begin(), KnownTasks().end(), task) -
+                                     KnownTasks().begin());
   if (task == "microwave") {
     PlanTopDoor(b, {-0.642, 0.493, 1.792}, 0.3, kMicrowave, -0.75, -1.0, {-1.128, 0.455, 0}, 0.145);
   } else if (task == "hinge_cabinet") {
-    PlanTopDoor(b, {-0.526, 0.583, 2.600}, 0.0, kHingeRight, 1.40, 1.0, {-0.224, 0.710, 0}, 0.17);
+    PlanFrontDoor(b, {-0.526, 0.583, 2.520}, kHingeRight, 1.40, 1.0, {-0.224, 0.710, 0}, 0.6);
   } else if (task == "kettle") {
     PlanKettle(b);
   } else if (task == "light_switch") {
@@ -213,7 +255,12 @@ std::vector<Segment> PlanTask(const std::string& task, const PlanNoise& noise,
   } else {
     throw ConfigError("kitchen_script: no plan for the task '" + task + "'");
   }
-  return b.Take();
+  std::vector<Segment> plan = b.Take();
+  // the driving segments end as soon as the env counts the task (it stays counted)
+  for (Segment& s : plan) {
+    if (s.joint >= 0 || s.label == "carry") s.task = index;
+  }
+  return plan;
 }
 
 }  // namespace imitate::plugins::kitchen_script

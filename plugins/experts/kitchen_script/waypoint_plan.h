@@ -15,17 +15,19 @@ namespace imitate::plugins::kitchen_script {
 
 // How a segment moves the end-effector site.
 enum class SegmentKind {
-  kMove,  // to a fixed target (or one relative to where the segment starts)
-  kArc,   // carry the grasped point around a vertical hinge, leading the door angle
-  kTurn,  // hold the position and roll the gripper about world +y, leading the knob angle
-  kHome,  // joint-space move back to the initial posture (between tasks)
+  kMove,   // to a fixed target (or one relative to where the segment starts)
+  kArc,    // carry the grasped point around a vertical hinge, leading the door angle
+  kTurn,   // hold the position and roll the gripper about world +y, leading the knob angle
+  kHome,   // joint-space move back to the initial posture (between tasks)
+  kJoint,  // joint-space move to an IK solution of the target (solved at the segment's start)
 };
 
 // Gripper orientation families (the frame is the site frame at the start of the episode,
 // turned as described).
 enum class Grasp {
-  kFront,  // the initial frame: approach +y, fingers closing along x
-  kTop,    // approach -z, fingers closing along y (kettle handle)
+  kFront,         // the initial frame: approach +y, fingers closing along x
+  kTop,           // approach -z, fingers closing along y
+  kFrontFlipped,  // kFront turned half a turn about the approach (keeps J7 off its limit)
 };
 
 // One step of a plan.
@@ -36,12 +38,17 @@ struct Segment {
   bool relative = false;  // kMove: target is an offset from the site at the segment's start
   double back = 0;        // kMove, relative: extra retreat along -approach (m)
   Grasp grasp = Grasp::kFront;
-  double yaw = 0;            // the grasp frame turned about world z by this angle (rad)
-  double gripper = 1.0;      // finger action: +1 open, -1 close
-  double tolerance = 0.015;  // kMove: reached within this distance (m)
-  int min_steps = 0;         // stay at least this many steps
-  int max_steps = 40;        // advance after this many steps in any case
-  double speed = 1.0;        // scale of the nominal Cartesian speed
+  double yaw = 0;                   // the grasp frame turned about world z by this angle (rad)
+  double gripper = 1.0;             // finger action: +1 open, -1 close
+  double tolerance = 0.015;         // kMove: reached within this distance (m)
+  int min_steps = 0;                // stay at least this many steps
+  int max_steps = 40;               // advance after this many steps in any case
+  double speed = 1.0;               // scale of the nominal Cartesian speed
+  int task = -1;                    // also done once this task (kTasks index) is done in the env
+  bool turn_frame = false;          // kJoint: the frame may turn a little about world z and x
+  bool keep_frame = false;          // keep the frame commanded last (after a kJoint move)
+  bool free_yaw = false;            // leave the rotation about world z free
+  double orientation_weight = 1.0;  // scale of the rotation error (< 1: position first)
   // the object joint this segment drives (qpos index, -1: none) and when it is done
   int joint = -1;
   double goal = 0;
