@@ -43,32 +43,6 @@ std::string DescribeParam(const ParamSpec& spec) {
                      spec.doc, constraint.empty() ? "" : " [" + constraint + "]");
 }
 
-// numpy's name of a dtype: "uint8", "float32", ...
-std::string DtypeName(torch::Dtype dtype) {
-  switch (dtype) {
-    case torch::kBool:
-      return "bool";
-    case torch::kUInt8:
-      return "uint8";
-    case torch::kInt8:
-      return "int8";
-    case torch::kInt16:
-      return "int16";
-    case torch::kInt32:
-      return "int32";
-    case torch::kInt64:
-      return "int64";
-    case torch::kFloat16:
-      return "float16";
-    case torch::kFloat32:
-      return "float32";
-    case torch::kFloat64:
-      return "float64";
-    default:
-      return c10::toString(dtype);
-  }
-}
-
 }  // namespace
 
 int RunCommand(const RunArgs& args) {

@@ -7,6 +7,31 @@
 
 namespace imitate {
 
+std::string DtypeName(torch::Dtype dtype) {
+  switch (dtype) {
+    case torch::kBool:
+      return "bool";
+    case torch::kUInt8:
+      return "uint8";
+    case torch::kInt8:
+      return "int8";
+    case torch::kInt16:
+      return "int16";
+    case torch::kInt32:
+      return "int32";
+    case torch::kInt64:
+      return "int64";
+    case torch::kFloat16:
+      return "float16";
+    case torch::kFloat32:
+      return "float32";
+    case torch::kFloat64:
+      return "float64";
+    default:
+      return c10::toString(dtype);
+  }
+}
+
 int64_t Space::Size() const {
   int64_t n = 1;
   for (int64_t d : shape) n *= d;
@@ -27,7 +52,7 @@ std::string Space::ToString() const {
     if (std::isinf(v)) return std::string(v < 0 ? "-inf" : "inf");
     return fmt::format("{:g}", v);
   };
-  return fmt::format("{}[{}] in [{}, {}]", c10::toString(dtype), fmt::join(shape, ", "), bound(low),
+  return fmt::format("{}[{}] in [{}, {}]", DtypeName(dtype), fmt::join(shape, ", "), bound(low),
                      bound(high));
 }
 

@@ -14,14 +14,6 @@ namespace {
 constexpr int64_t kImageChannels = 3;
 constexpr int64_t kDecodedSide = 64;  // the paper's decoder makes 64x64 images
 
-// a dtype as numpy writes it ("uint8", "float32")
-std::string DtypeName(torch::Dtype dtype) {
-  if (dtype == torch::kUInt8) return "uint8";
-  if (dtype == torch::kFloat32) return "float32";
-  if (dtype == torch::kFloat64) return "float64";
-  return c10::toString(dtype);
-}
-
 // a space as users read it: "uint8 [64, 64, 3]"
 std::string Describe(const Space& space) {
   return fmt::format("{} [{}]", DtypeName(space.dtype), fmt::join(space.shape, ", "));

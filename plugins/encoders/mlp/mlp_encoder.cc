@@ -11,30 +11,6 @@ namespace imitate::plugins {
 
 namespace {
 
-// a dtype as numpy and the docs write it ("uint8", "float32")
-std::string DtypeName(torch::Dtype dtype) {
-  switch (dtype) {
-    case torch::kUInt8:
-      return "uint8";
-    case torch::kInt8:
-      return "int8";
-    case torch::kInt32:
-      return "int32";
-    case torch::kInt64:
-      return "int64";
-    case torch::kFloat16:
-      return "float16";
-    case torch::kFloat32:
-      return "float32";
-    case torch::kFloat64:
-      return "float64";
-    case torch::kBool:
-      return "bool";
-    default:
-      return c10::toString(dtype);
-  }
-}
-
 // the names of a map's keys, comma-separated
 template <typename Map>
 std::string KeyList(const Map& map) {

@@ -18,6 +18,9 @@ using TensorMap = std::map<std::string, torch::Tensor>;
 // Named scalars: episode metrics (`success`, `tasks_completed`) and training losses.
 using Metrics = std::map<std::string, double>;
 
+// A dtype as numpy writes it ("uint8", "float32"), for messages.
+IMITATE_EXPORT std::string DtypeName(torch::Dtype dtype);
+
 // A box of values: `pixels` is uint8 [H, W, 3] in [0, 255]; `state` and actions are float32.
 struct IMITATE_EXPORT Space {
   torch::Dtype dtype = torch::kFloat32;
