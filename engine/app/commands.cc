@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <torch/torch.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <memory>
@@ -20,6 +21,7 @@
 #include "engine/report/episode_video.h"
 #include "engine/run/agent.h"
 #include "engine/run/collector.h"
+#include "engine/run/predict.h"
 #include "engine/run/runner.h"
 #include "engine/run/seeds.h"
 #include "imitate/sdk/environment.h"
@@ -39,7 +41,7 @@ Registry LoadRegistry() {
 std::string DescribeParam(const ParamSpec& spec) {
   std::string def = spec.default_value ? ToToml(*spec.default_value) : "(required)";
   std::string constraint = spec.Constraint();
-  return fmt::format("  {:<22} {:<18} {:<24} {}{}", spec.name, ParamTypeName(spec.type), def,
+  return fmt::format("  {:<28} {:<18} {:<24} {}{}", spec.name, ParamTypeName(spec.type), def,
                      spec.doc, constraint.empty() ? "" : " [" + constraint + "]");
 }
 
@@ -113,7 +115,7 @@ int PluginsCommand(const std::string& name) {
       std::printf("  requires: %s\n",
                   fmt::format("{}", fmt::join(e->info.requires_components, ", ")).c_str());
     }
-    std::printf("  %-22s %-18s %-24s %s\n", "parameter", "type", "default", "doc");
+    std::printf("  %-28s %-18s %-24s %s\n", "parameter", "type", "default", "doc");
     for (const ParamSpec& spec : e->info.params) std::printf("%s\n", DescribeParam(spec).c_str());
     std::printf("\n");
   }
@@ -208,6 +210,56 @@ int DemosInfoCommand(const std::string& path) {
   return 0;
 }
 
+namespace {
+
+constexpr int64_t kDefaultPredictDemos = 3;
+
+// `eval --predict`: the world model's open-loop predictions on demos, as a table, a CSV file
+// and one video per demo
+int EvalPredict(const EvalArgs& args, const Experiment& experiment, const Environment& env,
+                Agent& agent, const Counters& counters, torch::Device device) {
+  // the first N demos of the experiment's demo file (or --demos)
+  const std::string path = args.demos.empty() ? experiment.demos.String("path") : args.demos;
+  const int64_t wanted = args.episodes > 0 ? args.episodes : kDefaultPredictDemos;
+  const int64_t count = std::min(wanted, ReadDemoInfo(path).count);
+  if (count < 1) throw DataError(fmt::format("{}: holds no demos", path));
+  if (count < wanted && args.episodes > 0) {
+    std::printf("note: %s holds %lld demos; predicting all of them\n", path.c_str(),
+                static_cast<long long>(count));
+  }
+  const std::vector<Episode> demos =
+      ReadDemos(path, count, experiment.environment.kind, env.ObservationSpec());
+
+  // filter, imagine, decode; the sampling is seeded by the run's seed
+  PredictOptions options;
+  options.context = args.context;
+  options.horizon = ResolveHorizon(demos, args.context, args.horizon, path);
+  options.video_dir = args.run_dir + "/videos/predict-" + args.checkpoint;
+  options.panel_size = args.video_size;
+  torch::manual_seed(DeriveSeed(static_cast<uint64_t>(experiment.seed), "predict"));
+  const PredictResult result =
+      PredictOpenLoop(*agent.encoder, *agent.dynamics, demos, options, device);
+  const std::string csv = args.run_dir + "/predict-" + args.checkpoint + ".csv";
+  WritePredictionCsv(csv, result);
+
+  // the table
+  std::printf(
+      "%s: checkpoint %s (update %lld): open-loop predictions on %lld demos of %s, context %lld, "
+      "horizon %lld\n",
+      args.run_dir.c_str(), args.checkpoint.c_str(), static_cast<long long>(counters.updates),
+      static_cast<long long>(result.sequences), path.c_str(),
+      static_cast<long long>(result.context), static_cast<long long>(result.horizon));
+  std::printf(
+      "mean squared error per element at open-loop step k (images u8/255 - 0.5, "
+      "vectors in stored units)\n%s",
+      FormatPredictionTable(result).c_str());
+  std::printf("errors in %s\n", csv.c_str());
+  if (!result.videos.empty()) std::printf("videos in %s\n", options.video_dir.c_str());
+  return 0;
+}
+
+}  // namespace
+
 int EvalCommand(const EvalArgs& args) {
   // rebuild the run's experiment from its resolved.toml
   std::string resolved = args.run_dir + "/resolved.toml";
@@ -216,6 +268,10 @@ int EvalCommand(const EvalArgs& args) {
   }
   Registry registry = LoadRegistry();
   Experiment experiment = LoadExperiment({resolved, {}, {}}, registry);
+  if (args.predict && !experiment.dynamics.present) {
+    throw ConfigError(
+        fmt::format("--predict needs a world model: {} has no [dynamics] table", resolved));
+  }
   auto env =
       registry.Create<Environment>(experiment.environment.kind, experiment.environment.params);
   torch::Device device = ParseDevice(experiment.device);
@@ -223,6 +279,7 @@ int EvalCommand(const EvalArgs& args) {
                            DeriveSeed(static_cast<uint64_t>(experiment.seed), "agent"));
   std::string checkpoint = args.run_dir + "/checkpoints/" + args.checkpoint;
   Counters counters = LoadCheckpoint(checkpoint, agent);
+  if (args.predict) return EvalPredict(args, experiment, *env, agent, counters, device);
 
   // the same evaluation episodes as the run's own evaluations
   int64_t episodes = args.episodes > 0 ? args.episodes : experiment.schedule.Int("eval_episodes");

@@ -23,7 +23,13 @@ struct EvalArgs {
   int64_t episodes = 0;  // 0: the experiment's schedule.eval_episodes
   std::string checkpoint = "latest";
   bool video = false;    // write every episode to RUN_DIR/videos/eval-<checkpoint>/
-  int video_size = 256;  // video frame size
+  int video_size = 256;  // video frame size (--predict: the size of each panel)
+  // --predict: the world model's open-loop predictions on the first `episodes` demos (default
+  // 3) instead of evaluation episodes
+  bool predict = false;
+  int64_t context = 5;  // steps filtered with the true observations
+  int64_t horizon = 0;  // open-loop steps after them; 0: to the demo's end, at most 50
+  std::string demos;    // demo file; empty: the experiment's [demos] path
 };
 
 // `imitate demos convert IN OUT`: a folder of Dreamer .npz episodes (or one .npz file) to an

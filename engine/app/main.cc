@@ -93,14 +93,34 @@ int main(int argc, char** argv) {
   EvalArgs eval;
   auto* eval_cmd = app.add_subcommand("eval", "Evaluate a run's checkpoint");
   eval_cmd->add_option("run_dir", eval.run_dir, "Run directory (runs/<name>/<seed>)")->required();
-  eval_cmd->add_option("--episodes", eval.episodes, "Episodes (default: the experiment's)")
+  eval_cmd
+      ->add_option("--episodes", eval.episodes,
+                   "Episodes (default: the experiment's; with --predict: demos, default 3)")
       ->check(CLI::PositiveNumber);
   eval_cmd->add_flag("--video", eval.video, "Write each episode as a video into RUN_DIR/videos/");
-  eval_cmd->add_option("--video-size", eval.video_size, "Video frame size in pixels")
+  eval_cmd
+      ->add_option("--video-size", eval.video_size,
+                   "Video frame size in pixels (with --predict: of each panel)")
       ->default_val(256)
       ->check(CLI::Range(16, 2048));
   eval_cmd->add_option("--checkpoint", eval.checkpoint, "latest or best")
       ->check(CLI::IsMember({"latest", "best"}));
+  // eval --predict: the world model's open-loop predictions on demos
+  auto* predict_flag = eval_cmd->add_flag(
+      "--predict", eval.predict,
+      "Instead of episodes: the world model's open-loop predictions on demos (errors per step "
+      "in RUN_DIR/predict-<checkpoint>.csv, videos in RUN_DIR/videos/predict-<checkpoint>/)");
+  eval_cmd->add_option("--context", eval.context, "--predict: steps filtered before imagining")
+      ->default_val(5)
+      ->check(CLI::PositiveNumber)
+      ->needs(predict_flag);
+  eval_cmd
+      ->add_option("--horizon", eval.horizon,
+                   "--predict: open-loop steps (default: to the demo's end, at most 50)")
+      ->check(CLI::PositiveNumber)
+      ->needs(predict_flag);
+  eval_cmd->add_option("--demos", eval.demos, "--predict: demo file (default: the experiment's)")
+      ->needs(predict_flag);
 
   // parse, then dispatch; errors become exit codes
   try {

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "engine/config/overrides.h"
 #include "engine/config/toml_load.h"
 #include "engine/config/toml_util.h"
 #include "engine/config/validate.h"
@@ -50,6 +51,77 @@ std::string FindPreset(const std::string& name, const std::string& experiment_pa
                                            : fmt::format("{}", fmt::join(folders, ", "))));
 }
 
+// The tables that may hold kind sections: each with the table whose `kind` picks the section
+// and that plugin's kind. [schedule] sections follow the optimizer ([schedule.vmail]).
+struct PluginTable {
+  const char* name;
+  const char* kind_table;
+  PluginKind kind;
+};
+constexpr PluginTable kPluginTables[] = {
+    {"environment", "environment", PluginKind::kEnvironment},
+    {"encoder", "encoder", PluginKind::kEncoder},
+    {"dynamics", "dynamics", PluginKind::kDynamics},
+    {"reward", "reward", PluginKind::kRewardLearner},
+    {"optimizer", "optimizer", PluginKind::kOptimizer},
+    {"schedule", "optimizer", PluginKind::kOptimizer},
+};
+
+// the string `kind` of table `name` in `layer`, or "" when it sets none
+std::string KindIn(const toml::table& layer, const char* name) {
+  const toml::table* table = layer[name].as_table();
+  if (table == nullptr) return "";
+  return (*table)["kind"].value_or(std::string());
+}
+
+// Kind sections: inside a plugin table, a subtable named after a plugin of that table's kind
+// (`[encoder.conv]`) holds values that apply only when that plugin is the one chosen, so one
+// preset can size every encoder or dynamics model; [schedule.<optimizer>] likewise. Lifts the
+// chosen kind's section of each plugin table of `layer` into the table and drops the others. The
+// chosen kind is the overrides' (`--set dynamics.kind=...`), else `layer`'s own, else `below`'s
+// (what earlier layers set). A section named after no plugin of that kind is an error.
+void ApplyKindSections(toml::table& layer, const toml::table& below,
+                       const std::vector<std::string>& overrides, const Registry& registry,
+                       const std::string& where) {
+  for (const PluginTable& info : kPluginTables) {
+    toml::table* table = layer[info.name].as_table();
+    if (table == nullptr) continue;
+    // the kind this table will have
+    std::string kind = KindIn(layer, info.kind_table);
+    if (kind.empty()) kind = KindIn(below, info.kind_table);
+    const std::string kind_key = std::string(info.kind_table) + ".kind";
+    for (const std::string& text : overrides) {
+      auto [key, value] = SplitOverride(text);
+      if (key != kind_key) continue;
+      const bool quoted = value.size() >= 2 && (value.front() == '"' || value.front() == '\'');
+      kind = quoted ? value.substr(1, value.size() - 2) : value;
+    }
+    // lift the chosen section, drop the rest
+    std::vector<std::string> sections;
+    for (auto&& [key, node] : *table) {
+      if (node.is_table()) sections.emplace_back(key.str());
+    }
+    for (const std::string& section : sections) {
+      if (registry.Find(info.kind, section) == nullptr) {
+        std::vector<std::string> names = registry.Names(info.kind);
+        std::string hint = DidYouMean(section, names);
+        config::Fail(where, std::string(info.name) + "." + section,
+                     fmt::format("a section must be named after a {} plugin{}; known: {}",
+                                 PluginKindName(info.kind),
+                                 hint.empty() ? "" : " (did you mean '" + hint + "'?)",
+                                 fmt::join(names, ", ")));
+      }
+      if (section == kind) {
+        toml::table values = *(*table)[section].as_table();
+        for (auto&& [key, node] : values) table->insert_or_assign(key, node);
+      }
+      table->erase(section);
+    }
+    // a table that held only sections for other kinds adds nothing
+    if (table->empty() && !sections.empty()) layer.erase(info.name);
+  }
+}
+
 }  // namespace
 
 std::vector<std::string> PresetSearchPath(const std::string& experiment_path) {
@@ -85,9 +157,14 @@ Experiment LoadExperiment(const ExperimentSource& source, const Registry& regist
   toml::table root = config::LoadTomlFile(source.path, &lines);
   bool file_empty = root.empty();
 
+  ApplyKindSections(root, toml::table{}, source.overrides, registry, source.path);
+
   // presets in order, then overrides in order
   for (const std::string& preset : source.presets) {
-    config::MergeTables(root, config::LoadTomlFile(FindPreset(preset, source.path), &lines));
+    const std::string preset_path = FindPreset(preset, source.path);
+    toml::table layer = config::LoadTomlFile(preset_path, &lines);
+    ApplyKindSections(layer, root, source.overrides, registry, preset_path);
+    config::MergeTables(root, std::move(layer));
   }
   for (const std::string& override_text : source.overrides) {
     config::ApplyOverride(root, override_text);

@@ -2,6 +2,7 @@
 // that the files users start from never rot.
 #include <gtest/gtest.h>
 
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <string>
@@ -47,20 +48,63 @@ TEST(ExperimentsTest, EveryExperimentFileValidates) {
   }
 }
 
-TEST(ExperimentsTest, EveryPresetAppliesToTheQuickstart) {
+TEST(ExperimentsTest, EveryPresetAppliesToEveryExperiment) {
   int presets = 0;
   for (const auto& entry : fs::directory_iterator(ExperimentsDir() / "presets")) {
     std::string name = entry.path().stem().string();
-    SCOPED_TRACE(name);
     ++presets;
-    try {
-      LoadExperiment({(ExperimentsDir() / "quickstart.toml").string(), {name}, {}},
-                     test_support::BuiltPlugins());
-    } catch (const Error& e) {
-      ADD_FAILURE() << e.what();
+    for (const fs::path& file : ExperimentFiles()) {
+      SCOPED_TRACE(name + " on " + file.string());
+      try {
+        LoadExperiment({file.string(), {name}, {}}, test_support::BuiltPlugins());
+      } catch (const Error& e) {
+        ADD_FAILURE() << e.what();
+      }
     }
   }
-  EXPECT_GE(presets, 2);
+  EXPECT_GE(presets, 3);
+}
+
+// Kind sections ([dynamics.rssm_ensemble]) apply only to the chosen plugin.
+TEST(ExperimentsTest, PresetKindSectionsFollowTheChosenPlugin) {
+  const std::string cmil = (ExperimentsDir() / "point_mass" / "cmil.toml").string();
+  Experiment ensemble = LoadExperiment({cmil, {"small"}, {}}, test_support::BuiltPlugins());
+  EXPECT_EQ(ensemble.dynamics.params.Int("members"), 5);
+  EXPECT_EQ(ensemble.dynamics.params.Int("deter"), 128);
+  EXPECT_EQ(ensemble.optimizer.params.IntList("actor_hidden"), (std::vector<int64_t>{128, 128}));
+  // an override of the kind picks that kind's section
+  Experiment single =
+      LoadExperiment({cmil, {"small"}, {"dynamics.kind=rssm", "optimizer.uncertainty_penalty=0"}},
+                     test_support::BuiltPlugins());
+  EXPECT_EQ(single.dynamics.kind, "rssm");
+  EXPECT_EQ(single.dynamics.params.Int("deter"), 128);
+  // [schedule.vmail]: V-MAIL gets no offline phases, CMIL keeps them
+  const std::string vmail = (ExperimentsDir() / "point_mass" / "vmail.toml").string();
+  Experiment v = LoadExperiment({vmail, {"small"}, {}}, test_support::BuiltPlugins());
+  EXPECT_EQ(v.schedule.Int("pretrain_updates"), 0);
+  EXPECT_GT(ensemble.schedule.Int("pretrain_updates"), 0);
+}
+
+// A section named after no plugin is a one-line error naming it.
+TEST(ExperimentsTest, MisnamedKindSectionIsAnError) {
+  fs::path dir = fs::temp_directory_path() / "imitate_kind_sections";
+  fs::create_directories(dir / "presets");
+  fs::copy_file(ExperimentsDir() / "point_mass" / "cmil.toml", dir / "cmil.toml",
+                fs::copy_options::overwrite_existing);
+  fs::copy_file(ExperimentsDir() / "point_mass" / "base.toml", dir / "base.toml",
+                fs::copy_options::overwrite_existing);
+  {
+    std::FILE* f = std::fopen((dir / "presets" / "typo.toml").string().c_str(), "w");
+    std::fputs("[dynamics.rssm_ensembel]\nmembers = 3\n", f);
+    std::fclose(f);
+  }
+  std::string message = test_support::ErrorOf([&] {
+    LoadExperiment({(dir / "cmil.toml").string(), {"typo"}, {}}, test_support::BuiltPlugins());
+  });
+  EXPECT_NE(message.find("dynamics.rssm_ensembel"), std::string::npos) << message;
+  EXPECT_NE(message.find("did you mean 'rssm_ensemble'"), std::string::npos) << message;
+  EXPECT_EQ(message.find('\n'), std::string::npos) << message;
+  fs::remove_all(dir);
 }
 
 }  // namespace

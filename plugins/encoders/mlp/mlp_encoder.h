@@ -14,7 +14,7 @@
 #include "imitate/sdk/encoder.h"
 #include "imitate/sdk/params.h"
 #include "imitate/sdk/spaces.h"
-#include "plugins/encoders/mlp/mlp.h"
+#include "plugins/common/mlp.h"
 
 namespace imitate::plugins {
 

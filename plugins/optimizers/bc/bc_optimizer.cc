@@ -126,7 +126,7 @@ Metrics BcOptimizer::Update(Phase /*phase*/, const Batch& /*replay*/, const Batc
     embedding = encoder_->Encode(observation);
   }
   // negative log-likelihood of the expert actions
-  TanhNormal policy = actor_->forward(embedding);
+  ActionDist policy = actor_->forward(embedding);
   torch::Tensor loss = -(policy.LogProb(target) * mask).sum() / count;
   // step: clip by global norm, Adam, decoupled weight decay
   adam_->zero_grad();
@@ -169,7 +169,7 @@ torch::Tensor BcOptimizer::Act(const TensorMap& observation, const torch::Tensor
   torch::Tensor embedding = encoder_->Encode(device_observation_);
   for (auto& entry : device_observation_) entry.second = torch::Tensor();
   // the mode when evaluated, a sample when exploring
-  TanhNormal policy = actor_->forward(embedding);
+  ActionDist policy = actor_->forward(embedding);
   torch::Tensor action = mode == ActMode::kEvaluate ? policy.Mode() : policy.Sample(generator_);
   IMITATE_CHECK(action.size(0) == is_first.size(0), "bc: Act's batch sizes differ");
   return action.to(torch::kCPU);

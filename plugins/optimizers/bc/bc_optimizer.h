@@ -12,7 +12,7 @@
 
 #include "imitate/sdk/optimizer.h"
 #include "imitate/sdk/params.h"
-#include "plugins/optimizers/bc/policy.h"
+#include "plugins/common/policy.h"
 
 namespace torch::optim {
 class Adam;
@@ -23,7 +23,7 @@ namespace imitate::plugins {
 // Trains an actor on the encoder's embeddings to maximise the likelihood of the expert's
 // actions. Every phase trains on the expert batch only; the replay batch is ignored.
 //
-//   expert observation[:, t] --> ENCODER --> embedding --> ACTOR --> TanhNormal
+//   expert observation[:, t] --> ENCODER --> embedding --> ACTOR --> tanh-Gaussian
 //   loss = mean over valid t of -log pi(expert action[:, t + 1] | embedding)
 class BcOptimizer final : public Optimizer {
  public:

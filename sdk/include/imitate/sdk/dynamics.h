@@ -78,7 +78,8 @@ class IMITATE_EXPORT Dynamics : public Plugin {
   virtual std::shared_ptr<torch::nn::Module> Module() = 0;
 };
 
-// A dynamics model with an ensemble of prior heads; ImagineStep fills `uncertainty`.
+// A dynamics model with an ensemble of prior heads. ImagineStep draws one member uniformly
+// (shared across the batch) and fills `uncertainty` with Disagreement of the new state.
 class IMITATE_EXPORT EnsembleDynamics : public Dynamics {
  public:
   ~EnsembleDynamics() override;
@@ -86,9 +87,15 @@ class IMITATE_EXPORT EnsembleDynamics : public Dynamics {
   // Number of ensemble members K.
   virtual int64_t Members() const = 0;
 
-  // One imagination step through member `member` in [0, K).
+  // One imagination step through member `member` in [0, K). Cheaper than ImagineStep: only
+  // that member's head runs, and `uncertainty` is left undefined.
   virtual LatentState ImagineStepMember(const LatentState& prev, const torch::Tensor& action,
                                         int64_t member) = 0;
+
+  // Epistemic uncertainty of the next state given its deterministic state `deter` [..., D]:
+  // the std across the K members of their predicted means, averaged over the stochastic dims
+  // -> [...]. Exactly 0 when all members are identical.
+  virtual torch::Tensor Disagreement(const torch::Tensor& deter) = 0;
 };
 
 }  // namespace imitate

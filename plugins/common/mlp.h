@@ -1,6 +1,6 @@
 // A reusable multi-layer perceptron block for the first-party plugins.
-#ifndef IMITATE_PLUGINS_ENCODERS_MLP_MLP_H_
-#define IMITATE_PLUGINS_ENCODERS_MLP_MLP_H_
+#ifndef IMITATE_PLUGINS_COMMON_MLP_H_
+#define IMITATE_PLUGINS_COMMON_MLP_H_
 
 #include <ATen/core/Generator.h>
 #include <torch/nn/module.h>
@@ -65,4 +65,4 @@ TORCH_MODULE(Mlp);
 
 }  // namespace imitate::plugins
 
-#endif  // IMITATE_PLUGINS_ENCODERS_MLP_MLP_H_
+#endif  // IMITATE_PLUGINS_COMMON_MLP_H_

@@ -1,4 +1,4 @@
-#include "plugins/encoders/mlp/mlp.h"
+#include "plugins/common/mlp.h"
 
 #include <torch/nn/modules/activation.h>
 #include <torch/nn/modules/normalization.h>

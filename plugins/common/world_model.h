@@ -1,0 +1,91 @@
+// The world model the latent agents share: an encoder (with its decoder) and a dynamics model,
+// trained together on replay sequences, and filtering observations while acting.
+#ifndef IMITATE_PLUGINS_COMMON_WORLD_MODEL_H_
+#define IMITATE_PLUGINS_COMMON_WORLD_MODEL_H_
+
+#include <torch/types.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "imitate/sdk/dynamics.h"
+#include "imitate/sdk/encoder.h"
+#include "imitate/sdk/optimizer.h"
+#include "plugins/common/optim.h"
+
+namespace imitate::plugins {
+
+// A batch on the device, holding what the world model reads.
+struct DeviceBatch {
+  TensorMap observation;   // the encoder's keys, storage dtype
+  torch::Tensor action;    // float32 [B, T, A]
+  torch::Tensor is_first;  // bool [B, T]
+};
+
+// Posteriors of a filtered batch.
+struct Filtered {
+  LatentState posterior;   // [B, T, ...]
+  torch::Tensor features;  // [B, T, F]
+};
+
+class WorldModel {
+ public:
+  // `owner` names the optimizer in messages. The components are built and outlive this object.
+  WorldModel(std::string owner, Encoder* encoder, Dynamics* dynamics, int64_t action_size,
+             torch::Device device, const OptimConfig& config);
+
+  // Moves what the model reads to the device; throws DataError for a batch without the
+  // encoder's keys or with bad shapes.
+  DeviceBatch ToDevice(const Batch& batch) const;
+
+  // One training step on `batch`: reconstruction NLL (summed over each key's elements, mean
+  // over [B, T]) + the dynamics' KL term. Returns the posteriors detached; adds wm_* metrics.
+  Filtered Train(const DeviceBatch& batch, Metrics& metrics);
+
+  // Filters `batch` without gradients.
+  Filtered Observe(const DeviceBatch& batch);
+
+  // Acting: the recurrent carry {deter, stoch, action} for `batch_size` episodes, and one
+  // filtering step that updates it and returns the posterior features [B, F]. The caller stores
+  // the action it takes in carry["action"].
+  TensorMap InitialCarry(int64_t batch_size);
+  torch::Tensor FilterStep(const TensorMap& observation, const torch::Tensor& is_first,
+                           TensorMap& carry);
+
+  // The model's optimiser state.
+  void Save(torch::serialize::OutputArchive& archive) const;
+  void Load(torch::serialize::InputArchive& archive);
+
+  Encoder& encoder() { return *encoder_; }
+  Dynamics& dynamics() { return *dynamics_; }
+  // The ensemble interface, or null when the dynamics has none.
+  EnsembleDynamics* ensemble() { return ensemble_; }
+  int64_t feature_size() const { return feature_size_; }
+  int64_t action_size() const { return action_size_; }
+  torch::Device device() const { return device_; }
+
+ private:
+  // Ensemble disagreement along the data and after random actions (diagnostics).
+  void AddDisagreementMetrics(const LatentState& posterior, Metrics& metrics);
+
+  std::string owner_;
+  Encoder* encoder_;
+  Dynamics* dynamics_;
+  EnsembleDynamics* ensemble_;
+  std::vector<std::string> keys_;
+  torch::Device device_;
+  int64_t feature_size_ = 0;
+  int64_t action_size_ = 0;
+  std::unique_ptr<ParamOptimizer> optimizer_;
+};
+
+// Entropy of a diagonal Gaussian with standard deviations `std` [..., S], summed over S.
+torch::Tensor GaussianEntropy(const torch::Tensor& std);
+
+// The names of a map's keys, comma-separated (for messages).
+std::string KeyList(const TensorMap& map);
+
+}  // namespace imitate::plugins
+
+#endif  // IMITATE_PLUGINS_COMMON_WORLD_MODEL_H_

@@ -1,0 +1,549 @@
+// Tests of the `cmil` optimizer, built with the mlp encoder, rssm_ensemble dynamics and the
+// discriminator, all loaded from the built plugin libraries through the real loader.
+#include "plugins/optimizers/cmil/cmil_optimizer.h"
+
+#include <ATen/CPUGeneratorImpl.h>
+#include <gtest/gtest.h>
+#include <torch/torch.h>
+
+#include <cmath>
+#include <map>
+#include <memory>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "engine/plugins/registry.h"
+#include "imitate/sdk/dynamics.h"
+#include "imitate/sdk/encoder.h"
+#include "imitate/sdk/errors.h"
+#include "imitate/sdk/optimizer.h"
+#include "imitate/sdk/reward_learner.h"
+#include "plugins/common/imagine.h"
+#include "plugins/common/policy.h"
+#include "tests/support/plugin_test_util.h"
+
+namespace imitate::plugins {
+namespace {
+
+using test_support::ErrorOf;
+using test_support::MakePlugin;
+using Given = std::map<std::string, ParamValue>;
+using Sizes = std::vector<int64_t>;
+using Tensors = std::map<std::string, torch::Tensor>;
+
+constexpr int64_t kState = 5;
+constexpr int64_t kAction = 2;
+constexpr int64_t kBatch = 4;
+constexpr int64_t kSteps = 6;
+constexpr int64_t kStoch = 8;
+constexpr int64_t kDeter = 16;
+constexpr int64_t kMembers = 3;
+const std::vector<int64_t> kHidden = {32};
+
+// ----- helpers ----- //
+
+ObservationSpace TestSpace() { return {{"state", Space{torch::kFloat32, {kState}}}}; }
+
+// The components of an agent, created and built as engine/run/agent.cc does; every set made
+// with the same arguments starts from the same weights.
+struct Components {
+  std::unique_ptr<Encoder> encoder;
+  std::unique_ptr<Dynamics> dynamics;
+  std::unique_ptr<RewardLearner> reward;
+};
+
+Components MakeComponents(const std::string& dynamics = "rssm_ensemble", bool with_reward = true) {
+  torch::manual_seed(0);
+  Components c;
+  c.encoder = MakePlugin<Encoder>("mlp", "encoder", {{"hidden", kHidden}});
+  Given dynamics_params = {{"stoch", kStoch}, {"deter", kDeter}, {"hidden", int64_t{32}}};
+  if (dynamics == "rssm_ensemble") dynamics_params.emplace("members", kMembers);
+  c.dynamics = MakePlugin<Dynamics>(dynamics, "dynamics", dynamics_params);
+  if (with_reward)
+    c.reward = MakePlugin<RewardLearner>("discriminator", "reward", {{"hidden", kHidden}});
+  c.encoder->Build(TestSpace(), c.dynamics->FeatureSize());
+  c.dynamics->Build(c.encoder->EmbeddingSize(), kAction);
+  if (c.reward) c.reward->Build(c.dynamics->FeatureSize(), kAction);
+  return c;
+}
+
+// A cmil optimizer with small networks (and `given` on top) built on `c`.
+std::unique_ptr<Optimizer> MakeCmil(Components& c, Given given = {}, uint64_t seed = 1) {
+  given.emplace("actor_hidden", kHidden);
+  given.emplace("critic_hidden", kHidden);
+  given.emplace("horizon", int64_t{4});
+  auto cmil = MakePlugin<Optimizer>("cmil", "optimizer", given);
+  AgentComponents components;
+  components.observation_space = TestSpace();
+  components.action_space = Space{torch::kFloat32, {kAction}};
+  components.encoder = c.encoder.get();
+  components.dynamics = c.dynamics.get();
+  components.reward = c.reward.get();
+  components.seed = seed;
+  cmil->Build(components);
+  return cmil;
+}
+
+// Windows [B, T] from the global generator, shaped as optimizer.h documents: row 1 starts a new
+// episode at t = 3 (its action there is zero), and actions[t + 1] follow states[t].
+Batch RandomBatch() {
+  Batch b;
+  torch::Tensor state = torch::randn({kBatch, kSteps, kState});
+  b.observation["state"] = state;
+  b.action = torch::zeros({kBatch, kSteps, kAction});
+  b.action.slice(1, 1) = torch::tanh(state.slice(1, 0, kSteps - 1).slice(2, 0, kAction) +
+                                     0.1 * torch::randn({kBatch, kSteps - 1, kAction}));
+  b.reward = torch::zeros({kBatch, kSteps});
+  b.is_first = torch::zeros({kBatch, kSteps}, torch::kBool);
+  b.is_first.select(1, 0).fill_(true);
+  b.is_first[1][3] = true;
+  b.action[1][3].zero_();
+  b.is_last = torch::zeros({kBatch, kSteps}, torch::kBool);
+  b.is_terminal = torch::zeros({kBatch, kSteps}, torch::kBool);
+  return b;
+}
+
+// Every tensor under a (module) archive, by dotted path.
+void Flatten(torch::serialize::InputArchive& archive, const std::string& prefix, Tensors& out) {
+  for (const std::string& key : archive.keys()) {
+    c10::IValue value;
+    archive.read(key, value);
+    if (value.isTensor()) {
+      out[prefix + key] = value.toTensor().clone();
+      continue;
+    }
+    torch::serialize::InputArchive child;
+    if (archive.try_read(key, child)) Flatten(child, prefix + key + ".", out);
+  }
+}
+
+// The optimizer's networks as its checkpoint holds them ("actor.net.layers.0.weight", ...).
+Tensors SavedNets(Optimizer& optimizer) {
+  torch::serialize::OutputArchive out;
+  optimizer.Save(out);
+  std::stringstream stream;
+  out.save_to(stream);
+  torch::serialize::InputArchive in;
+  in.load_from(stream);
+  torch::serialize::InputArchive nets;
+  in.read("cmil_nets", nets);
+  Tensors flat;
+  Flatten(nets, "", flat);
+  return flat;
+}
+
+// The entries of `all` whose path starts with `prefix`, with the prefix removed.
+Tensors Under(const Tensors& all, const std::string& prefix) {
+  Tensors out;
+  for (const auto& [key, value] : all) {
+    if (key.rfind(prefix, 0) == 0) out[key.substr(prefix.size())] = value;
+  }
+  return out;
+}
+
+// Copies of the parameters of a component's module.
+Tensors Parameters(torch::nn::Module& module) {
+  Tensors out;
+  for (const auto& item : module.named_parameters())
+    out[item.key()] = item.value().detach().clone();
+  return out;
+}
+Tensors WorldModelParameters(Components& c) {
+  Tensors out;
+  for (const auto& [key, value] : Parameters(*c.encoder->Module())) out["encoder." + key] = value;
+  for (const auto& [key, value] : Parameters(*c.dynamics->Module())) out["dynamics." + key] = value;
+  return out;
+}
+
+// Whether two maps hold the same keys and bit-identical tensors.
+bool Same(const Tensors& a, const Tensors& b) {
+  if (a.size() != b.size() || a.empty()) return false;
+  for (const auto& [key, value] : a) {
+    auto it = b.find(key);
+    if (it == b.end() || !torch::equal(value, it->second)) return false;
+  }
+  return true;
+}
+
+// Whether every tensor of `after` differs from the one of `before` (every layer moved).
+bool AllChanged(const Tensors& before, const Tensors& after) {
+  if (before.size() != after.size() || before.empty()) return false;
+  for (const auto& [key, value] : before) {
+    if (torch::equal(value, after.at(key))) return false;
+  }
+  return true;
+}
+
+// Copies a module's state into another of the same architecture, through a checkpoint.
+void CopyModule(torch::nn::Module& from, torch::nn::Module& to) {
+  torch::serialize::OutputArchive out;
+  from.save(out);
+  std::stringstream stream;
+  out.save_to(stream);
+  torch::serialize::InputArchive in;
+  in.load_from(stream);
+  to.load(in);
+}
+
+// ----- registration and updates ----- //
+
+TEST(CmilOptimizerTest, RegistersNeedingEncoderDynamicsAndReward) {
+  const engine::RegistryEntry* entry =
+      test_support::BuiltPlugins().Find(PluginKind::kOptimizer, "cmil");
+  ASSERT_NE(entry, nullptr);
+  EXPECT_EQ(entry->info.requires_components,
+            (std::vector<std::string>{"encoder", "dynamics", "reward"}));
+}
+
+TEST(CmilOptimizerTest, EveryPhaseUpdatesWithFiniteMetrics) {
+  Components c = MakeComponents();
+  auto cmil = MakeCmil(c);
+  torch::manual_seed(3);
+  for (Phase phase : {Phase::kPretrain, Phase::kOnline}) {
+    Metrics m = cmil->Update(phase, RandomBatch(), RandomBatch());
+    for (const char* key :
+         {"cmil_actor_loss", "cmil_critic_model_loss", "cmil_critic_real_loss", "cmil_bc_nll",
+          "cmil_reward", "cmil_discriminator_reward", "cmil_uncertainty", "cmil_q", "cmil_return",
+          "cmil_policy_entropy", "cmil_actor_grad_norm", "cmil_critic_grad_norm",
+          "cmil_discriminator_grad_norm", "wm_loss", "wm_kl", "wm_recon_state",
+          "wm_disagreement_data", "discriminator/loss", "discriminator/expert_accuracy"}) {
+      ASSERT_EQ(m.count(key), 1u) << key;
+      EXPECT_TRUE(std::isfinite(m.at(key))) << key << " = " << m.at(key);
+    }
+    EXPECT_GT(m.at("cmil_critic_real_loss"), 0.0);
+  }
+  Metrics bc = cmil->Update(Phase::kBehaviorCloning, Batch{}, RandomBatch());
+  for (const char* key : {"cmil_bc_nll", "wm_loss"}) {
+    ASSERT_EQ(bc.count(key), 1u) << key;
+    EXPECT_TRUE(std::isfinite(bc.at(key))) << key;
+  }
+  EXPECT_EQ(bc.count("cmil_actor_loss"), 0u);
+}
+
+// ----- the conservative reward ----- //
+
+TEST(CmilOptimizerTest, ConservativeRewardPenalisesTheStateEachStepLeadsTo) {
+  // H = 2 steps, N = 2 rollouts; uncertainty of states 0 (the start), 1, 2
+  torch::Tensor reward = torch::tensor({{0.5, 0.9}, {0.25, 0.1}});
+  torch::Tensor uncertainty = torch::tensor({{7.0, 7.0}, {0.1, 0.0}, {0.2, 0.3}});
+  // r_0 = 0.5 - 2 * 0.1, 0.9 - 2 * 0; r_1 = 0.25 - 2 * 0.2, 0.1 - 2 * 0.3
+  EXPECT_TRUE(torch::allclose(ConservativeReward(reward, uncertainty, 2.0),
+                              torch::tensor({{0.3, 0.9}, {-0.15, -0.5}})));
+  // without a penalty: the discriminator's reward itself, no uncertainty needed
+  EXPECT_TRUE(ConservativeReward(reward, torch::Tensor(), 0.0).is_same(reward));
+}
+
+TEST(CmilOptimizerTest, RewardIsTheDiscriminatorMinusThePenalisedDisagreement) {
+  const double penalty = 10.0;
+  Components c = MakeComponents();
+  auto cmil = MakeCmil(c, {{"uncertainty_penalty", penalty}});
+  torch::manual_seed(4);
+  Batch replay = RandomBatch(), expert = RandomBatch();
+  Metrics m = cmil->Update(Phase::kPretrain, replay, expert);
+  // means are linear: mean(sigmoid(D) - penalty * u) = mean(sigmoid(D)) - penalty * mean(u)
+  EXPECT_GT(m.at("cmil_uncertainty"), 0.0);  // the fresh heads disagree
+  EXPECT_NEAR(m.at("cmil_reward"),
+              m.at("cmil_discriminator_reward") - penalty * m.at("cmil_uncertainty"),
+              1e-5 * (1 + penalty * m.at("cmil_uncertainty")));
+  EXPECT_LT(m.at("cmil_reward"), m.at("cmil_discriminator_reward"));
+  // uncertainty_penalty = 0: the reward is sigmoid(D), and the disagreement is not computed
+  Components c0 = MakeComponents();
+  auto plain = MakeCmil(c0, {{"uncertainty_penalty", 0.0}});
+  torch::manual_seed(4);
+  Metrics m0 = plain->Update(Phase::kPretrain, replay, expert);
+  EXPECT_EQ(m0.at("cmil_reward"), m0.at("cmil_discriminator_reward"));
+  EXPECT_EQ(m0.count("cmil_uncertainty"), 0u);
+}
+
+// ----- what each loss trains ----- //
+
+TEST(CmilOptimizerTest, ImaginedStatesCarryActorGradientsThroughTheDynamics) {
+  Components c = MakeComponents();
+  auto* ensemble = dynamic_cast<EnsembleDynamics*>(c.dynamics.get());
+  ASSERT_NE(ensemble, nullptr);
+  ActorConfig config;
+  config.input_size = c.dynamics->FeatureSize();
+  config.action_size = kAction;
+  config.hidden = kHidden;
+  config.distribution = ActionDistKind::kTruncNormal;
+  Actor actor(config);
+  // start states: posteriors of a batch, detached as the optimizer's are
+  torch::manual_seed(5);
+  Batch batch = RandomBatch();
+  torch::Tensor embedding = c.encoder->Encode(batch.observation);
+  ObserveOutput filtered = c.dynamics->Observe(embedding, batch.action, batch.is_first,
+                                               c.dynamics->Initial(kBatch, torch::kCPU));
+  LatentState start = FlattenTime(filtered.posterior.Detach());
+  at::Generator generator = at::detail::createCPUGenerator(6);
+  Imagined imagined = Imagine(*c.dynamics, actor, start, 3, /*with_uncertainty=*/true, generator);
+  EXPECT_EQ(imagined.features.sizes(), (Sizes{4, kBatch * kSteps, kStoch + kDeter}));
+  EXPECT_EQ(imagined.uncertainty.sizes(), (Sizes{4, kBatch * kSteps}));
+  // the uncertainty of state i is the ensemble disagreement at its deterministic state
+  for (int64_t i = 1; i <= 3; ++i) {
+    torch::Tensor deter = imagined.features[i].slice(-1, kStoch);
+    EXPECT_TRUE(torch::allclose(imagined.uncertainty[i], ensemble->Disagreement(deter), 1e-5, 1e-6))
+        << i;
+  }
+  EXPECT_TRUE(imagined.uncertainty[0].eq(0).all().item<bool>());
+  // the policy reads sg(x_i), so imagined states and their disagreement depend on the actor only
+  // through the actions fed to the dynamics
+  std::vector<torch::Tensor> actor_params = actor->parameters();
+  for (const torch::Tensor& target :
+       {imagined.features.slice(0, 1).sum(), imagined.uncertainty.slice(0, 1).sum()}) {
+    std::vector<torch::Tensor> grads = torch::autograd::grad(
+        {target}, actor_params, {}, /*retain_graph=*/true, false, /*allow_unused=*/true);
+    double norm = 0;
+    for (const torch::Tensor& g : grads) norm += g.defined() ? g.square().sum().item<double>() : 0;
+    EXPECT_GT(norm, 0.0);
+    EXPECT_TRUE(std::isfinite(norm));
+  }
+  // the start state carries none
+  std::vector<torch::Tensor> start_grads =
+      torch::autograd::grad({imagined.features[0].sum()}, actor_params, {}, true, false, true);
+  for (const torch::Tensor& g : start_grads) {
+    EXPECT_TRUE(!g.defined() || g.eq(0).all().item<bool>());
+  }
+}
+
+// A full update and a BC update both begin with the same world-model step on the same batch; if
+// the discriminator, actor and critic losses of the full update left the world model alone, the
+// two agents' world models are bit-identical afterwards.
+TEST(CmilOptimizerTest, FullUpdateTrainsTheWorldModelOnlyInItsOwnStep) {
+  torch::manual_seed(7);
+  Batch replay = RandomBatch(), expert = RandomBatch();
+  Components a = MakeComponents(), b = MakeComponents();
+  auto full = MakeCmil(a);
+  auto bc = MakeCmil(b);
+  const Tensors model_before = WorldModelParameters(a);
+  ASSERT_TRUE(Same(model_before, WorldModelParameters(b)));
+  const Tensors nets_before = SavedNets(*full);
+  const Tensors discriminator_before = Parameters(*a.reward->Module());
+  torch::manual_seed(8);
+  full->Update(Phase::kPretrain, replay, expert);
+  torch::manual_seed(8);
+  bc->Update(Phase::kBehaviorCloning, Batch{}, replay);  // its world-model step is on `replay`
+  const Tensors model_after = WorldModelParameters(a);
+  EXPECT_TRUE(AllChanged(model_before, model_after));
+  EXPECT_TRUE(Same(model_after, WorldModelParameters(b)));
+  // while the actor, critics and discriminator did train
+  const Tensors nets_after = SavedNets(*full);
+  EXPECT_TRUE(AllChanged(Under(nets_before, "actor."), Under(nets_after, "actor.")));
+  EXPECT_TRUE(AllChanged(Under(nets_before, "critic1."), Under(nets_after, "critic1.")));
+  EXPECT_TRUE(AllChanged(Under(nets_before, "critic2."), Under(nets_after, "critic2.")));
+  EXPECT_TRUE(AllChanged(discriminator_before, Parameters(*a.reward->Module())));
+}
+
+TEST(CmilOptimizerTest, TargetCriticsChangeOnlyAtTheCopyInterval) {
+  Components c = MakeComponents();
+  auto cmil = MakeCmil(c, {{"target_update_every", int64_t{3}}});
+  Tensors start = SavedNets(*cmil);
+  const Tensors targets = Under(start, "target1.");
+  const Tensors targets2 = Under(start, "target2.");
+  // the targets start as copies of the critics
+  EXPECT_TRUE(Same(targets, Under(start, "critic1.")));
+  EXPECT_TRUE(Same(targets2, Under(start, "critic2.")));
+  torch::manual_seed(9);
+  for (int update = 1; update <= 3; ++update) {
+    cmil->Update(Phase::kOnline, RandomBatch(), RandomBatch());
+    Tensors nets = SavedNets(*cmil);
+    if (update < 3) {
+      EXPECT_TRUE(Same(Under(nets, "target1."), targets)) << update;
+      EXPECT_TRUE(Same(Under(nets, "target2."), targets2)) << update;
+      EXPECT_TRUE(AllChanged(targets, Under(nets, "critic1."))) << update;
+    } else {
+      EXPECT_TRUE(AllChanged(targets, Under(nets, "target1.")));
+      EXPECT_TRUE(Same(Under(nets, "target1."), Under(nets, "critic1.")));
+      EXPECT_TRUE(Same(Under(nets, "target2."), Under(nets, "critic2.")));
+    }
+  }
+}
+
+TEST(CmilOptimizerTest, BehaviorCloningPhaseTrainsOnlyTheActorAndTheWorldModel) {
+  Components c = MakeComponents();
+  auto cmil = MakeCmil(c, {{"bc_weight", 0.0}});
+  const Tensors nets_before = SavedNets(*cmil);
+  const Tensors model_before = WorldModelParameters(c);
+  const Tensors discriminator_before = Parameters(*c.reward->Module());
+  torch::manual_seed(10);
+  Batch expert = RandomBatch();
+  Metrics first = cmil->Update(Phase::kBehaviorCloning, Batch{}, expert);
+  const Tensors nets_after = SavedNets(*cmil);
+  EXPECT_TRUE(AllChanged(Under(nets_before, "actor."), Under(nets_after, "actor.")));
+  EXPECT_TRUE(AllChanged(model_before, WorldModelParameters(c)));
+  for (const char* critic : {"critic1.", "critic2.", "target1.", "target2."}) {
+    EXPECT_TRUE(Same(Under(nets_before, critic), Under(nets_after, critic))) << critic;
+  }
+  EXPECT_TRUE(Same(discriminator_before, Parameters(*c.reward->Module())));
+  EXPECT_TRUE(std::isfinite(first.at("cmil_bc_nll")));
+}
+
+// Two identical agents whose expert batches differ only in their actions. The expert pairs feed
+// the discriminator's loss and the BC term; the imagined pairs (and so the reward, the critics'
+// values and the rest of the actor loss) do not depend on them, since every gradient is taken
+// before any step. So the actor losses differ by exactly bc_weight times the BC terms.
+TEST(CmilOptimizerTest, BcWeightZeroDropsTheExpertTermFromTheActorLoss) {
+  torch::manual_seed(11);
+  Batch replay = RandomBatch(), expert = RandomBatch();
+  Batch other = expert;
+  other.action = expert.action.clone();
+  other.action.slice(1, 1) = -other.action.slice(1, 1);
+  for (double bc_weight : {0.0, 10.0}) {
+    Components a = MakeComponents(), b = MakeComponents();
+    auto cmil_a = MakeCmil(a, {{"bc_weight", bc_weight}});
+    auto cmil_b = MakeCmil(b, {{"bc_weight", bc_weight}});
+    torch::manual_seed(12);
+    Metrics ma = cmil_a->Update(Phase::kPretrain, replay, expert);
+    torch::manual_seed(12);
+    Metrics mb = cmil_b->Update(Phase::kPretrain, replay, other);
+    EXPECT_NE(ma.at("cmil_bc_nll"), mb.at("cmil_bc_nll"));
+    const double gap = std::abs(ma.at("cmil_actor_loss") - mb.at("cmil_actor_loss"));
+    if (bc_weight == 0) {
+      EXPECT_LT(gap, 1e-6 * (1 + std::abs(ma.at("cmil_actor_loss"))));
+    } else {
+      EXPECT_NEAR(gap, bc_weight * std::abs(ma.at("cmil_bc_nll") - mb.at("cmil_bc_nll")),
+                  1e-4 * (1 + gap));
+    }
+  }
+}
+
+// ----- acting and checkpoints ----- //
+
+TEST(CmilOptimizerTest, ActGivesBoundedActionsAndResetsAtEpisodeStarts) {
+  Components c = MakeComponents();
+  auto cmil = MakeCmil(c, {{"evaluate_with", std::string("mode")}});
+  torch::manual_seed(13);
+  cmil->Update(Phase::kPretrain, RandomBatch(), RandomBatch());
+  const int64_t n = 3;
+  TensorMap carry = cmil->InitialCarry(n);
+  for (const char* key : {"deter", "stoch", "action"}) EXPECT_EQ(carry.count(key), 1u) << key;
+  torch::Tensor observation = torch::randn({n, kState});
+  for (int step = 0; step < 5; ++step) {
+    torch::Tensor is_first = torch::full({n}, step == 0, torch::kBool);
+    ActMode mode = step % 2 == 0 ? ActMode::kExplore : ActMode::kEvaluate;
+    torch::Tensor action = cmil->Act({{"state", torch::randn({n, kState})}}, is_first, carry, mode);
+    EXPECT_EQ(action.sizes(), (Sizes{n, kAction}));
+    EXPECT_EQ(action.scalar_type(), torch::kFloat32);
+    EXPECT_TRUE(action.device().is_cpu());
+    EXPECT_TRUE(action.abs().le(1).all().item<bool>()) << action;
+    EXPECT_TRUE(torch::equal(carry.at("action").cpu(), action));
+  }
+  // rows 0 and 2 start episodes: they act as from a fresh carry, row 1 goes on
+  torch::Tensor first = torch::tensor({true, false, true});
+  TensorMap fresh = cmil->InitialCarry(n);
+  torch::manual_seed(14);
+  torch::Tensor from_fresh = cmil->Act({{"state", observation}}, torch::ones({n}, torch::kBool),
+                                       fresh, ActMode::kEvaluate);
+  torch::manual_seed(14);
+  torch::Tensor from_reset = cmil->Act({{"state", observation}}, first, carry, ActMode::kEvaluate);
+  for (int64_t row : {0, 2}) {
+    EXPECT_TRUE(torch::allclose(from_reset[row], from_fresh[row], 0, 1e-6)) << row;
+  }
+  EXPECT_FALSE(torch::allclose(from_reset[1], from_fresh[1], 0, 1e-6));
+  // evaluation with the mode does not read the private generator; exploration does
+  TensorMap again = cmil->InitialCarry(n);
+  cmil->Act({{"state", observation}}, first, again, ActMode::kExplore);
+  again = cmil->InitialCarry(n);
+  torch::manual_seed(14);
+  EXPECT_TRUE(torch::equal(cmil->Act({{"state", observation}}, torch::ones({n}, torch::kBool),
+                                     again, ActMode::kEvaluate),
+                           from_fresh));
+}
+
+TEST(CmilOptimizerTest, SaveLoadRoundTripActsAndUpdatesIdentically) {
+  Components c = MakeComponents();
+  auto cmil =
+      MakeCmil(c, {{"evaluate_with", std::string("mode")}, {"target_update_every", int64_t{3}}});
+  torch::manual_seed(15);
+  for (int i = 0; i < 2; ++i) cmil->Update(Phase::kOnline, RandomBatch(), RandomBatch());
+  // the engine saves the components; the optimizer saves its own part
+  std::stringstream stream;
+  {
+    torch::serialize::OutputArchive archive;
+    cmil->Save(archive);
+    archive.save_to(stream);
+  }
+  Components fresh = MakeComponents();
+  CopyModule(*c.encoder->Module(), *fresh.encoder->Module());
+  CopyModule(*c.dynamics->Module(), *fresh.dynamics->Module());
+  CopyModule(*c.reward->Module(), *fresh.reward->Module());
+  auto restored =
+      MakeCmil(fresh, {{"evaluate_with", std::string("mode")}, {"target_update_every", int64_t{3}}},
+               /*seed=*/99);
+  EXPECT_FALSE(Same(SavedNets(*cmil), SavedNets(*restored)));
+  {
+    torch::serialize::InputArchive archive;
+    archive.load_from(stream);
+    restored->Load(archive);
+  }
+  EXPECT_TRUE(Same(SavedNets(*cmil), SavedNets(*restored)));
+  // the same actions (the mode, and samples from the restored generator)
+  torch::Tensor observation = torch::randn({3, kState});
+  torch::Tensor is_first = torch::ones({3}, torch::kBool);
+  for (ActMode mode : {ActMode::kEvaluate, ActMode::kExplore}) {
+    TensorMap carry_a = cmil->InitialCarry(3), carry_b = restored->InitialCarry(3);
+    torch::manual_seed(16);
+    torch::Tensor a = cmil->Act({{"state", observation}}, is_first, carry_a, mode);
+    torch::manual_seed(16);
+    torch::Tensor b = restored->Act({{"state", observation}}, is_first, carry_b, mode);
+    EXPECT_TRUE(torch::equal(a, b));
+  }
+  // the next update matches (Adam moments, target clock: update 3 copies the targets)
+  torch::manual_seed(17);
+  Batch replay = RandomBatch(), expert = RandomBatch();
+  torch::manual_seed(18);
+  Metrics ma = cmil->Update(Phase::kOnline, replay, expert);
+  torch::manual_seed(18);
+  Metrics mb = restored->Update(Phase::kOnline, replay, expert);
+  EXPECT_EQ(ma, mb);
+  Tensors nets = SavedNets(*restored);
+  EXPECT_TRUE(Same(Under(nets, "target1."), Under(nets, "critic1.")));
+  EXPECT_TRUE(Same(nets, SavedNets(*cmil)));
+  // a checkpoint without cmil's archives is a data error
+  torch::serialize::OutputArchive empty_out;
+  empty_out.write("unrelated", torch::zeros({1}));
+  std::stringstream empty_stream;
+  empty_out.save_to(empty_stream);
+  torch::serialize::InputArchive empty_in;
+  empty_in.load_from(empty_stream);
+  EXPECT_THROW(restored->Load(empty_in), DataError);
+}
+
+// ----- configuration errors ----- //
+
+TEST(CmilOptimizerTest, UncertaintyPenaltyNeedsAnEnsemble) {
+  Components single = MakeComponents("rssm");
+  std::string message = ErrorOf([&] { MakeCmil(single); });
+  EXPECT_NE(message.find("uncertainty_penalty"), std::string::npos) << message;
+  EXPECT_NE(message.find("rssm_ensemble"), std::string::npos) << message;
+  EXPECT_EQ(message.find('\n'), std::string::npos) << message;
+  EXPECT_THROW(MakeCmil(single), ConfigError);
+  // without the penalty a single-head model works
+  auto plain = MakeCmil(single, {{"uncertainty_penalty", 0.0}});
+  torch::manual_seed(19);
+  Metrics m = plain->Update(Phase::kPretrain, RandomBatch(), RandomBatch());
+  EXPECT_TRUE(std::isfinite(m.at("cmil_actor_loss")));
+  EXPECT_EQ(m.at("cmil_reward"), m.at("cmil_discriminator_reward"));
+}
+
+TEST(CmilOptimizerTest, MissingComponentsAreConfigErrors) {
+  Components no_reward = MakeComponents("rssm_ensemble", /*with_reward=*/false);
+  std::string message = ErrorOf([&] { MakeCmil(no_reward); });
+  EXPECT_NE(message.find("reward learner"), std::string::npos) << message;
+  EXPECT_THROW(MakeCmil(no_reward), ConfigError);
+  // no dynamics
+  auto cmil = MakePlugin<Optimizer>("cmil", "optimizer", {});
+  AgentComponents components;
+  components.action_space = Space{torch::kFloat32, {kAction}};
+  components.encoder = no_reward.encoder.get();
+  EXPECT_THROW(cmil->Build(components), ConfigError);
+  EXPECT_THROW(cmil->Update(Phase::kOnline, Batch{}, Batch{}), UsageError);
+  // bad values
+  EXPECT_THROW(MakePlugin<Optimizer>("cmil", "optimizer", {{"bc_lr", 0.0}}), ConfigError);
+  EXPECT_THROW(
+      MakePlugin<Optimizer>("cmil", "optimizer", {{"actor_min_std", 0.5}, {"actor_max_std", 0.2}}),
+      ConfigError);
+}
+
+}  // namespace
+}  // namespace imitate::plugins

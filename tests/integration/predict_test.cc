@@ -1,0 +1,200 @@
+// `imitate eval RUN_DIR --predict` through the CLI: tiny world models trained on point_mass
+// demos (pixels with the conv encoder, state with the mlp encoder) predict the demos open loop;
+// the errors land in a CSV file with one row per step and key, the videos hold one frame per
+// step, and a run without a world model is a one-line user error.
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "engine/report/sinks.h"
+#include "engine/report/video.h"
+#include "tests/integration/cli_runner.h"
+
+namespace imitate::testing {
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr int kEpisodeLength = 20;  // demos of 21 steps: the reset and 20 actions
+
+// a tiny world model; {OBS} and {ENCODER} are filled per test
+constexpr const char* kWorldModel = R"(name = "wm"
+seed = 0
+threads = 1
+
+[environment]
+kind = "point_mass"
+observation = {OBS}
+episode_length = 20
+
+[demos]
+path = "demos.h5"
+
+[encoder]
+{ENCODER}
+
+[dynamics]
+kind = "rssm"
+stoch = 4
+deter = 16
+hidden = 16
+
+[optimizer]
+kind = "world_model"
+
+[schedule]
+pretrain_updates = 3
+batch_size = 3
+batch_length = 10
+eval_episodes = 1
+log_every = 1
+)";
+
+constexpr const char* kBehaviourCloning = R"(name = "bc"
+seed = 0
+threads = 1
+
+[environment]
+kind = "point_mass"
+episode_length = 20
+
+[demos]
+path = "demos.h5"
+
+[encoder]
+kind = "mlp"
+hidden = [16]
+
+[optimizer]
+kind = "bc"
+hidden = [16]
+
+[schedule]
+bc_updates = 2
+batch_size = 3
+batch_length = 4
+eval_episodes = 1
+)";
+
+std::string Replace(std::string text, const std::string& from, const std::string& to) {
+  return text.replace(text.find(from), from.size(), to);
+}
+
+class PredictTest : public ::testing::Test {
+ protected:
+  // one demo file with pixels and state for every test
+  static void SetUpTestSuite() {
+    dir_ = new std::string(MakeTempDir("predict"));
+    CliResult demos =
+        RunCli({"demos", "point_mass", "--expert", "point_mass", "--count", "3", "--seed", "1",
+                "--out", "demos.h5", "--set", "observation=[\"pixels\", \"state\"]", "--set",
+                "episode_length=" + std::to_string(kEpisodeLength)},
+               *dir_);
+    ASSERT_EQ(demos.exit_code, 0) << demos.err;
+  }
+  static void TearDownTestSuite() {
+    fs::remove_all(*dir_);
+    delete dir_;
+  }
+
+  // trains the experiment `text` as exp_<tag>.toml and returns its run directory
+  static std::string Train(const std::string& text, const std::string& tag) {
+    WriteFile(*dir_ + "/exp_" + tag + ".toml",
+              Replace(text, "name = \"wm\"", "name = \"" + tag + "\""));
+    CliResult run = RunCli({"run", "exp_" + tag + ".toml", "--quiet"}, *dir_);
+    EXPECT_EQ(run.exit_code, 0) << run.err;
+    return "runs/" + tag + "/0";
+  }
+
+  // checks the CSV: `horizon` rows per key, steps 1..horizon, finite non-negative errors
+  static void ExpectCsv(const std::string& path, const std::vector<std::string>& keys,
+                        int horizon) {
+    auto rows = engine::ReadCsv(path);
+    ASSERT_EQ(rows.size(), 1 + keys.size() * static_cast<size_t>(horizon)) << path;
+    EXPECT_EQ(rows[0],
+              (std::vector<std::string>{"step", "key", "reconstruction_mse", "prediction_mse"}));
+    for (size_t r = 1; r < rows.size(); ++r) {
+      ASSERT_EQ(rows[r].size(), 4u);
+      EXPECT_EQ(std::stoi(rows[r][0]), static_cast<int>((r - 1) / keys.size()) + 1);
+      EXPECT_EQ(rows[r][1], keys[(r - 1) % keys.size()]);
+      for (int c : {2, 3}) {
+        double value = std::stod(rows[r][c]);
+        EXPECT_TRUE(std::isfinite(value) && value >= 0) << rows[r][c];
+      }
+    }
+  }
+
+  static std::string* dir_;
+};
+
+std::string* PredictTest::dir_ = nullptr;
+
+TEST_F(PredictTest, PixelsWriteCsvTableAndVideos) {
+  auto start = std::chrono::steady_clock::now();
+  const std::string run = Train(Replace(Replace(kWorldModel, "{OBS}", "[\"pixels\"]"), "{ENCODER}",
+                                        "kind = \"conv\"\ndepth = 4"),
+                                "pixels");
+  CliResult predict = RunCli({"eval", run, "--predict"}, *dir_);
+  ASSERT_EQ(predict.exit_code, 0) << predict.err;
+  std::printf("%s", predict.out.c_str());
+  EXPECT_NE(predict.out.find("pixels open-loop"), std::string::npos) << predict.out;
+  EXPECT_NE(predict.out.find("context 5, horizon 16"), std::string::npos) << predict.out;
+
+  // the default horizon: the rest of each 21-step demo after 5 context steps
+  const std::string run_dir = *dir_ + "/" + run;
+  ExpectCsv(run_dir + "/predict-latest.csv", {"pixels"}, kEpisodeLength + 1 - 5);
+  // one video per demo, a frame per step (context and imagined)
+  for (int i = 0; i < 3; ++i) {
+    std::string video = run_dir + "/videos/predict-latest/demo_" + std::to_string(i) + ".mp4";
+    ASSERT_TRUE(fs::exists(video)) << video;
+    EXPECT_EQ(engine::CountVideoFrames(video), kEpisodeLength + 1);
+  }
+  double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  std::printf("pixels run + predict: %.1f s\n", seconds);
+}
+
+TEST_F(PredictTest, StateWithFlags) {
+  const std::string run = Train(Replace(Replace(kWorldModel, "{OBS}", "[\"state\"]"), "{ENCODER}",
+                                        "kind = \"mlp\"\nhidden = [16]"),
+                                "state");
+  CliResult predict = RunCli({"eval", run, "--predict", "--episodes", "2", "--context", "3",
+                              "--horizon", "7", "--checkpoint", "best", "--demos", "demos.h5"},
+                             *dir_);
+  ASSERT_EQ(predict.exit_code, 0) << predict.err;
+  EXPECT_NE(predict.out.find("on 2 demos of demos.h5, context 3, horizon 7"), std::string::npos)
+      << predict.out;
+  const std::string run_dir = *dir_ + "/" + run;
+  ExpectCsv(run_dir + "/predict-best.csv", {"state"}, 7);
+  EXPECT_FALSE(fs::exists(run_dir + "/videos/predict-best")) << "no images, no videos";
+
+  // a horizon beyond the demos is a one-line error naming the file and the flag
+  CliResult too_long = RunCli({"eval", run, "--predict", "--horizon", "100"}, *dir_);
+  EXPECT_EQ(too_long.exit_code, 1);
+  EXPECT_EQ(too_long.err.find('\n'), too_long.err.size() - 1) << too_long.err;
+  EXPECT_NE(too_long.err.find("demos.h5"), std::string::npos) << too_long.err;
+  EXPECT_NE(too_long.err.find("--horizon 100"), std::string::npos) << too_long.err;
+}
+
+TEST_F(PredictTest, RunWithoutWorldModelIsOneLineError) {
+  WriteFile(*dir_ + "/exp_bc.toml", kBehaviourCloning);
+  CliResult train = RunCli({"run", "exp_bc.toml", "--quiet"}, *dir_);
+  ASSERT_EQ(train.exit_code, 0) << train.err;
+  CliResult predict = RunCli({"eval", "runs/bc/0", "--predict"}, *dir_);
+  EXPECT_EQ(predict.exit_code, 1);
+  EXPECT_EQ(predict.err,
+            "imitate: error: --predict needs a world model: runs/bc/0/resolved.toml has no "
+            "[dynamics] table\n");
+
+  // the prediction flags need --predict
+  CliResult flag = RunCli({"eval", "runs/bc/0", "--context", "3"}, *dir_);
+  EXPECT_EQ(flag.exit_code, 1);
+  EXPECT_NE(flag.err.find("--predict"), std::string::npos) << flag.err;
+}
+
+}  // namespace
+}  // namespace imitate::testing
