@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "engine/app/commands.h"
+#include "engine/run/blas_kernels.h"
 #include "imitate/sdk/errors.h"
 #include "imitate/sdk/version.h"
 
@@ -25,6 +26,7 @@ int Fail(int code, const std::string& message) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  imitate::engine::UseFastBlasKernels(argv);
   using imitate::engine::DemosConvertArgs;
   using imitate::engine::DemosRequest;
   using imitate::engine::EvalArgs;

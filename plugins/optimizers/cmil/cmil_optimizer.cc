@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <torch/torch.h>
 
+#include <limits>
 #include <utility>
 
 #include "imitate/sdk/errors.h"
@@ -203,6 +204,11 @@ Metrics CmilOptimizer::BehaviorCloningUpdate(const Batch& expert) {
   torch::Tensor nll = -nets_->actor->forward(features).LogProb(actions).mean();
   bc_sgd_->zero_grad();
   nll.backward();
+  // clipped like every other step of the method (the plain SGD step is otherwise unbounded)
+  const double max_norm =
+      actor_optim_.grad_clip > 0 ? actor_optim_.grad_clip : std::numeric_limits<double>::infinity();
+  metrics["cmil_actor_grad_norm"] =
+      torch::nn::utils::clip_grad_norm_(nets_->actor->parameters(), max_norm);
   bc_sgd_->step();
   metrics["cmil_bc_nll"] = nll.item<double>();
   return metrics;
