@@ -13,6 +13,9 @@ constexpr double kLogSqrtTwoPiE = 1.41893853320467274178;  // log(sqrt(2 pi e))
 constexpr double kLogTwo = 0.69314718055994530942;         // log(2)
 constexpr double kSqrtTwo = 1.41421356237309504880;
 constexpr double kMinMass = 1e-8;  // floor of the truncated normal's mass in [-1, 1]
+// inverse-CDF probabilities stay this far from 0 and 1: float32 rounds 1 - 1e-8 to 1, where
+// erfinv is infinite (and the straight-through clip would turn inf into NaN)
+constexpr double kMinProbability = 1e-6;
 
 // standard normal CDF and density
 torch::Tensor NormalCdf(const torch::Tensor& x) { return 0.5 * (1.0 + torch::erf(x / kSqrtTwo)); }
@@ -69,7 +72,8 @@ torch::Tensor ActionDist::Sample(at::Generator& generator) const {
     torch::Tensor uniform =
         torch::rand(mean.sizes(), generator, torch::dtype(mean.scalar_type())).to(mean.device());
     Truncation t = Truncate(mean, std);
-    torch::Tensor p = (t.cdf_alpha + uniform * t.mass).clamp(kMinMass, 1.0 - kMinMass);
+    torch::Tensor p =
+        (t.cdf_alpha + uniform * t.mass).clamp(kMinProbability, 1.0 - kMinProbability);
     torch::Tensor sample = mean + std * (kSqrtTwo * torch::erfinv(2.0 * p - 1.0));
     // clip into the open interval with a straight-through gradient
     torch::Tensor clipped = sample.clamp(-1.0 + kActionEpsilon, 1.0 - kActionEpsilon);
