@@ -251,7 +251,7 @@ int EvalPredict(const EvalArgs& args, const Experiment& experiment, const Enviro
       static_cast<long long>(result.context), static_cast<long long>(result.horizon));
   std::printf(
       "mean squared error per element at open-loop step k (images u8/255 - 0.5, "
-      "vectors in stored units)\n%s",
+      "vectors as the encoder normalises them)\n%s",
       FormatPredictionTable(result).c_str());
   std::printf("errors in %s\n", csv.c_str());
   if (!result.videos.empty()) std::printf("videos in %s\n", options.video_dir.c_str());

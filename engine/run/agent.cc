@@ -25,6 +25,27 @@ torch::Device ParseDevice(const std::string& text) {
   throw ConfigError(fmt::format("device: \"{}\" is not a device (cpu, cuda, cuda:N)", text));
 }
 
+std::pair<TensorMap, TensorMap> ObservationStatistics(const std::vector<Episode>& episodes,
+                                                      const std::vector<std::string>& keys) {
+  TensorMap mean, std;
+  for (const std::string& key : keys) {
+    std::vector<torch::Tensor> steps;
+    for (const Episode& episode : episodes) {
+      auto it = episode.observation.find(key);
+      if (it == episode.observation.end() || it->second.scalar_type() != torch::kFloat32 ||
+          it->second.dim() != 2) {
+        break;
+      }
+      steps.push_back(it->second);
+    }
+    if (steps.empty() || steps.size() != episodes.size()) continue;
+    torch::Tensor all = torch::cat(steps, 0).to(torch::kFloat64);
+    mean.emplace(key, all.mean(0).to(torch::kFloat32));
+    std.emplace(key, all.std(0, /*unbiased=*/false).to(torch::kFloat32));
+  }
+  return {mean, std};
+}
+
 Agent BuildAgent(const Experiment& experiment, const Registry& registry,
                  const ObservationSpace& observation_space, const Space& action_space,
                  torch::Device device, uint64_t seed) {

@@ -6,8 +6,11 @@
 
 #include <cstdint>
 #include <memory>
+#include <utility>
+#include <vector>
 
 #include "engine/config/experiment.h"
+#include "engine/data/episode.h"
 #include "engine/plugins/registry.h"
 #include "imitate/sdk/dynamics.h"
 #include "imitate/sdk/encoder.h"
@@ -27,6 +30,11 @@ struct Agent {
 // Creates and builds the experiment's components for an environment with these spaces:
 // the decoder is sized for the dynamics' features (when there is a dynamics model), the
 // reward learner for features (or embeddings without dynamics), then the optimizer.
+// Per-key mean and std (population) over every step of `episodes`, for each float32 vector key
+// `keys` names (other keys are skipped): what Encoder::SetDataStatistics takes.
+std::pair<TensorMap, TensorMap> ObservationStatistics(const std::vector<Episode>& episodes,
+                                                      const std::vector<std::string>& keys);
+
 Agent BuildAgent(const Experiment& experiment, const Registry& registry,
                  const ObservationSpace& observation_space, const Space& action_space,
                  torch::Device device, uint64_t seed);

@@ -35,14 +35,6 @@ torch::Tensor Stack(const std::vector<torch::Tensor>& parts, int64_t length) {
   return torch::stack(sliced);
 }
 
-// an observation in the encoder's preprocessed units: images u8 / 255 - 0.5, vectors as stored
-torch::Tensor Preprocessed(const torch::Tensor& observation) {
-  if (observation.scalar_type() == torch::kUInt8) {
-    return observation.to(torch::kFloat32).div(255.0).sub(0.5);
-  }
-  return observation.to(torch::kFloat32);
-}
-
 // decoded images in [-0.5, 0.5] back to uint8 on the CPU
 torch::Tensor ToPixels(const torch::Tensor& decoded) {
   return decoded.add(0.5).mul(255.0).round().clamp(0, 255).to(torch::kUInt8).cpu();
@@ -203,6 +195,7 @@ PredictResult PredictOpenLoop(Encoder& encoder, Dynamics& dynamics,
   // decode both and compare every decoded key with the truth at the open-loop steps
   const TensorMap reconstruction = encoder.Decode(posterior);
   const TensorMap imagination = encoder.Decode(imagined);
+  const TensorMap targets = encoder.Targets(observation);  // the truth in decoded units
   PredictResult result;
   result.sequences = batch;
   result.context = context;
@@ -213,7 +206,7 @@ PredictResult PredictOpenLoop(Encoder& encoder, Dynamics& dynamics,
     if (truth == observation.end()) {
       throw DataError(fmt::format("the encoder decodes '{}', which it does not read", key));
     }
-    const torch::Tensor target = Preprocessed(truth->second);
+    const torch::Tensor target = targets.at(key).to(decoded.device());
     const torch::Tensor& predicted = imagination.at(key);
     result.errors.push_back({key, StepMse(decoded, target, context, length),
                              StepMse(predicted, target, context, length)});

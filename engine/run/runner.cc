@@ -115,19 +115,22 @@ void Run::Setup() {
   train_env_ = registry_.Create<Environment>(exp_.environment.kind, exp_.environment.params);
   eval_env_ = registry_.Create<Environment>(exp_.environment.kind, exp_.environment.params);
 
-  // demos go to both the expert replay and the training replay
+  // the demos
   std::vector<Episode> demos = ReadDemos(exp_.demos.String("path"), exp_.demos.Int("count"),
                                          exp_.environment.kind, train_env_->ObservationSpec());
+  // the agent; encoders that normalise their inputs get the demos' statistics
+  agent_ = BuildAgent(exp_, registry_, train_env_->ObservationSpec(), train_env_->ActionSpec(),
+                      device, DeriveSeed(static_cast<uint64_t>(exp_.seed), "agent"));
+  auto [demo_mean, demo_std] = ObservationStatistics(demos, agent_.encoder->Keys());
+  agent_.encoder->SetDataStatistics(demo_mean, demo_std);
+
+  // demos go to both the expert replay and the training replay
   int64_t demo_steps = 0;
   for (Episode& demo : demos) {
     demo_steps += demo.Length() - 1;
     replay_.Add(demo);
     expert_replay_.Add(std::move(demo));
   }
-
-  // the agent
-  agent_ = BuildAgent(exp_, registry_, train_env_->ObservationSpec(), train_env_->ActionSpec(),
-                      device, DeriveSeed(static_cast<uint64_t>(exp_.seed), "agent"));
 
   // only now, with everything built, the run directory: user errors above leave nothing
   fs::create_directories(fs::path(dir_) / "checkpoints");

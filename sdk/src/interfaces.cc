@@ -2,6 +2,7 @@
 #include "imitate/sdk/dynamics.h"
 #include "imitate/sdk/encoder.h"
 #include "imitate/sdk/environment.h"
+#include "imitate/sdk/errors.h"
 #include "imitate/sdk/expert.h"
 #include "imitate/sdk/optimizer.h"
 #include "imitate/sdk/plugin.h"
@@ -13,6 +14,20 @@ Plugin::~Plugin() = default;
 Environment::~Environment() = default;
 Expert::~Expert() = default;
 Encoder::~Encoder() = default;
+
+TensorMap Encoder::Targets(const TensorMap& observation) {
+  TensorMap targets;
+  for (const std::string& key : Keys()) {
+    auto it = observation.find(key);
+    if (it == observation.end()) {
+      throw DataError("encoder: Targets got no observation '" + key + "'");
+    }
+    targets.emplace(key, it->second.to(torch::kFloat32));
+  }
+  return targets;
+}
+
+void Encoder::SetDataStatistics(const TensorMap& /*mean*/, const TensorMap& /*std*/) {}
 Dynamics::~Dynamics() = default;
 EnsembleDynamics::~EnsembleDynamics() = default;
 RewardLearner::~RewardLearner() = default;

@@ -149,6 +149,19 @@ TensorMap ConvEncoder::Decode(const torch::Tensor& features) {
   return result;
 }
 
+TensorMap ConvEncoder::Targets(const TensorMap& observation) {
+  // each image as the decoder reconstructs it: u8 / 255 - 0.5, channels last
+  TensorMap targets;
+  for (const std::string& key : keys_) {
+    auto it = observation.find(key);
+    if (it == observation.end()) {
+      throw DataError(fmt::format("conv encoder: the observation has no key '{}'", key));
+    }
+    targets.emplace(key, it->second.to(torch::kFloat32).div(255.0).sub(0.5));
+  }
+  return targets;
+}
+
 TensorMap ConvEncoder::ReconstructionLoss(const torch::Tensor& features,
                                           const TensorMap& observation) {
   // unit-variance Gaussian NLL without its constant: 0.5 * squared error over H, W, 3 per key

@@ -35,6 +35,7 @@ class ConvEncoder final : public Encoder {
   int64_t EmbeddingSize() const override;
   torch::Tensor Encode(const TensorMap& observation) override;
   TensorMap Decode(const torch::Tensor& features) override;
+  TensorMap Targets(const TensorMap& observation) override;
   TensorMap ReconstructionLoss(const torch::Tensor& features,
                                const TensorMap& observation) override;
   std::shared_ptr<torch::nn::Module> Module() override;

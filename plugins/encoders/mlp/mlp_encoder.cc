@@ -28,6 +28,9 @@ MlpAutoencoderImpl::MlpAutoencoderImpl(const MlpAutoencoderConfig& config) {
   encoder =
       register_module("encoder", Mlp(MlpConfig{config.input_size, config.hidden, config.embedding,
                                                config.activation, config.layer_norm}));
+  // the input statistics: part of the state (checkpoints), never trained
+  input_mean = register_buffer("input_mean", torch::zeros({config.input_size}));
+  input_std = register_buffer("input_std", torch::ones({config.input_size}));
   // decoder: features [..., F] -> reconstruction [..., D]
   if (config.decoder_input_size > 0) {
     decoder = register_module(
@@ -53,6 +56,11 @@ ParamSpecs MlpEncoder::Specs() {
       StringParam("activation", "elu", "activation of the hidden layers")
           .Choices(MlpActivationNames()),
       BoolParam("layer_norm", false, "layer-normalise each hidden layer before its activation"),
+      BoolParam("normalize", true,
+                "normalise inputs (and reconstruction targets) by the demos' per-dimension mean "
+                "and std"),
+      FloatParam("min_std", 1e-2, "floor of the normalising std (dimensions the demos barely move)")
+          .Min(0),
   };
 }
 
@@ -66,7 +74,10 @@ MlpEncoder::MlpEncoder(const Params& params)
       hidden_(params.IntList("hidden")),
       embedding_(params.Int("embedding")),
       activation_(params.String("activation")),
-      layer_norm_(params.Bool("layer_norm")) {
+      layer_norm_(params.Bool("layer_norm")),
+      normalize_(params.Bool("normalize")),
+      min_std_(params.Float("min_std")) {
+  if (min_std_ <= 0) params.Fail("min_std", "must be > 0");
   // checks the specs cannot express
   if (hidden_.empty() && embedding_ == 0) {
     params.Fail("embedding", "must be > 0 when `hidden` is empty (there is no hidden layer)");
@@ -112,7 +123,11 @@ int64_t MlpEncoder::EmbeddingSize() const {
 
 torch::Tensor MlpEncoder::Encode(const TensorMap& observation) {
   CheckBuilt("Encode");
-  torch::Device device = net_->encoder->device();
+  return net_->forward(NormalisedInput(observation, net_->encoder->device()));
+}
+
+torch::Tensor MlpEncoder::NormalisedInput(const TensorMap& observation,
+                                          torch::Device device) const {
   // concatenate the keys along the last dim (one key needs no copy)
   torch::Tensor x;
   if (keys_.size() == 1) {
@@ -123,7 +138,39 @@ torch::Tensor MlpEncoder::Encode(const TensorMap& observation) {
     for (size_t i = 0; i < keys_.size(); ++i) parts.push_back(Input(observation, i, device));
     x = torch::cat(parts, -1);
   }
-  return net_->forward(x);
+  if (!normalize_) return x;
+  return (x - net_->input_mean) / net_->input_std;
+}
+
+void MlpEncoder::SetDataStatistics(const TensorMap& mean, const TensorMap& std) {
+  CheckBuilt("SetDataStatistics");
+  if (!normalize_) return;
+  std::vector<torch::Tensor> means, stds;
+  for (size_t i = 0; i < keys_.size(); ++i) {
+    auto m = mean.find(keys_[i]);
+    auto s = std.find(keys_[i]);
+    if (m == mean.end() || s == std.end()) {
+      throw DataError(fmt::format("mlp encoder: no data statistics for '{}'", keys_[i]));
+    }
+    if (m->second.numel() != key_sizes_[i] || s->second.numel() != key_sizes_[i]) {
+      throw DataError(fmt::format("mlp encoder: statistics of '{}' must have {} values", keys_[i],
+                                  key_sizes_[i]));
+    }
+    means.push_back(m->second.reshape({-1}).to(torch::kFloat32));
+    stds.push_back(s->second.reshape({-1}).to(torch::kFloat32).clamp_min(min_std_));
+  }
+  torch::NoGradGuard no_grad;
+  net_->input_mean.copy_(torch::cat(means));
+  net_->input_std.copy_(torch::cat(stds));
+}
+
+TensorMap MlpEncoder::Targets(const TensorMap& observation) {
+  CheckBuilt("Targets");
+  torch::Tensor x = NormalisedInput(observation, net_->input_mean.device());
+  std::vector<torch::Tensor> parts = x.split_with_sizes(key_sizes_, -1);
+  TensorMap result;
+  for (size_t i = 0; i < keys_.size(); ++i) result.emplace(keys_[i], std::move(parts[i]));
+  return result;
 }
 
 TensorMap MlpEncoder::Decode(const torch::Tensor& features) {
@@ -143,11 +190,10 @@ TensorMap MlpEncoder::ReconstructionLoss(const torch::Tensor& features,
                                          const TensorMap& observation) {
   // unit-variance Gaussian NLL without its constant: 0.5 * squared error summed per key
   TensorMap reconstruction = Decode(features);
-  torch::Device device = net_->decoder->device();
+  TensorMap targets = Targets(observation);
   TensorMap loss;
-  for (size_t i = 0; i < keys_.size(); ++i) {
-    torch::Tensor target = Input(observation, i, device);
-    loss.emplace(keys_[i], 0.5 * (reconstruction.at(keys_[i]) - target).square().sum(-1));
+  for (const std::string& key : keys_) {
+    loss.emplace(key, 0.5 * (reconstruction.at(key) - targets.at(key)).square().sum(-1));
   }
   return loss;
 }

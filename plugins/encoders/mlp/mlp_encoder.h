@@ -41,6 +41,8 @@ class MlpAutoencoderImpl : public torch::nn::Module {
 
   Mlp encoder{nullptr};
   Mlp decoder{nullptr};  // null when decoder_input_size is 0
+  // input normalisation (x - mean) / std, from the demos' statistics; identity until set
+  torch::Tensor input_mean, input_std;
 };
 TORCH_MODULE(MlpAutoencoder);
 
@@ -61,6 +63,8 @@ class MlpEncoder final : public Encoder {
   int64_t EmbeddingSize() const override;
   torch::Tensor Encode(const TensorMap& observation) override;
   TensorMap Decode(const torch::Tensor& features) override;
+  TensorMap Targets(const TensorMap& observation) override;
+  void SetDataStatistics(const TensorMap& mean, const TensorMap& std) override;
   TensorMap ReconstructionLoss(const torch::Tensor& features,
                                const TensorMap& observation) override;
   std::shared_ptr<torch::nn::Module> Module() override;
@@ -69,6 +73,9 @@ class MlpEncoder final : public Encoder {
   // The key's tensor as float32 on the module's device; throws DataError when it is missing or
   // its last dim is not the key's size.
   torch::Tensor Input(const TensorMap& observation, size_t index, torch::Device device) const;
+
+  // The encoded keys concatenated [..., D] and normalised (when `normalize`), on `device`.
+  torch::Tensor NormalisedInput(const TensorMap& observation, torch::Device device) const;
 
   // Throws UsageError when Build has not run.
   void CheckBuilt(const char* method) const;
@@ -79,6 +86,8 @@ class MlpEncoder final : public Encoder {
   int64_t embedding_ = 0;
   std::string activation_;
   bool layer_norm_ = false;
+  bool normalize_ = true;
+  double min_std_ = 1e-2;
 
   std::vector<int64_t> key_sizes_;  // one per key, set by Build
   MlpAutoencoder net_{nullptr};

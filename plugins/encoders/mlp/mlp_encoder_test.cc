@@ -4,6 +4,7 @@
 
 #include <map>
 #include <memory>
+#include <sstream>
 #include <string>
 
 #include "engine/plugins/loader.h"
@@ -139,6 +140,47 @@ TEST_F(MlpEncoderTest, ReconstructionLossIsHalfSquaredErrorAndDecreases) {
   }
   double last = total().item<double>();
   EXPECT_LT(last, 0.2 * first) << "first " << first << " last " << last;
+}
+
+// Inputs and reconstruction targets are normalised by the data statistics the engine passes;
+// they are module state (saved with it), and `normalize = false` ignores them.
+TEST_F(MlpEncoderTest, NormalisesByTheDataStatistics) {
+  torch::manual_seed(2);
+  auto encoder = Make({{"keys", std::vector<std::string>{"state", "velocity"}},
+                       {"hidden", std::vector<int64_t>{16}}});
+  encoder->Build(TestSpace(), 4);
+  TensorMap observation = {{"state", torch::randn({3, 5}) * 10 + 4},
+                           {"velocity", torch::randn({3, 3})}};
+  torch::Tensor before = encoder->Encode(observation);
+  // statistics: state mean 4, std 10; velocity mean 0, std 0 (floored at min_std 0.01)
+  encoder->SetDataStatistics({{"state", torch::full({5}, 4.0)}, {"velocity", torch::zeros({3})}},
+                             {{"state", torch::full({5}, 10.0)}, {"velocity", torch::zeros({3})}});
+  TensorMap targets = encoder->Targets(observation);
+  EXPECT_TRUE(torch::allclose(targets.at("state"), (observation.at("state") - 4) / 10));
+  EXPECT_TRUE(torch::allclose(targets.at("velocity"), observation.at("velocity") / 0.01));
+  EXPECT_FALSE(torch::allclose(encoder->Encode(observation), before));
+  // the reconstruction loss is measured against the normalised targets
+  torch::Tensor features = torch::randn({3, 4});
+  TensorMap decoded = encoder->Decode(features);
+  torch::Tensor expected = 0.5 * (decoded.at("state") - targets.at("state")).square().sum(-1);
+  EXPECT_TRUE(
+      torch::allclose(encoder->ReconstructionLoss(features, observation).at("state"), expected));
+  // the statistics travel with the module's state
+  std::stringstream stream;
+  torch::save(std::dynamic_pointer_cast<torch::nn::Module>(encoder->Module()), stream);
+  auto fresh = Make({{"keys", std::vector<std::string>{"state", "velocity"}},
+                     {"hidden", std::vector<int64_t>{16}}});
+  fresh->Build(TestSpace(), 4);
+  torch::serialize::InputArchive archive;
+  archive.load_from(stream);
+  fresh->Module()->load(archive);
+  EXPECT_TRUE(torch::allclose(fresh->Encode(observation), encoder->Encode(observation)));
+  // normalize = false ignores them; missing keys are a data error
+  auto raw = Make({{"hidden", std::vector<int64_t>{16}}, {"normalize", false}});
+  raw->Build(TestSpace(), 4);
+  raw->SetDataStatistics({{"state", torch::full({5}, 4.0)}}, {{"state", torch::full({5}, 10.0)}});
+  EXPECT_TRUE(torch::equal(raw->Targets(observation).at("state"), observation.at("state")));
+  EXPECT_THROW(encoder->SetDataStatistics({}, {}), DataError);
 }
 
 }  // namespace

@@ -21,6 +21,7 @@
 #include "imitate/sdk/environment.h"
 #include "imitate/sdk/errors.h"
 #include "imitate/sdk/expert.h"
+#include "imitate/sdk/version.h"
 
 namespace imitate::engine {
 namespace {
@@ -128,7 +129,9 @@ TEST_F(LoaderTest, AbiMismatchIsRefusedNamingFieldAndValues) {
       ErrorOf<AbiMismatchError>([&] { LoadPluginLibrary(PluginPath("abi_mismatch"), registry_); });
   EXPECT_THAT(message, HasSubstr(PluginPath("abi_mismatch")));
   EXPECT_THAT(message, HasSubstr("abi_version"));
-  EXPECT_TRUE(std::regex_search(message, std::regex("\\b999\\b.*\\b1\\b"))) << message;
+  const std::string engine_abi = std::to_string(IMITATE_ABI_VERSION);
+  EXPECT_TRUE(std::regex_search(message, std::regex("\\b999\\b.*\\b" + engine_abi + "\\b")))
+      << message;
   EXPECT_TRUE(registry_.All().empty());
 }
 

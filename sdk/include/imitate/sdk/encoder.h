@@ -45,6 +45,17 @@ class IMITATE_EXPORT Encoder : public Plugin {
   virtual TensorMap ReconstructionLoss(const torch::Tensor& features,
                                        const TensorMap& observation) = 0;
 
+  // `observation` in the units Decode reconstructs (pixels u8/255 - 0.5, normalised vectors,
+  // ...), float32, one tensor per encoded key: what reconstruction and prediction errors are
+  // measured against. The default converts each encoded key to float32 unchanged.
+  virtual TensorMap Targets(const TensorMap& observation);
+
+  // Per-key mean and standard deviation over the training data (the demos), computed by the
+  // engine for every float32 vector key the encoder reads and passed once, after Build and
+  // before a new run trains. Encoders that normalise their inputs keep them in Module()'s state
+  // (so checkpoints restore them); the default ignores them.
+  virtual void SetDataStatistics(const TensorMap& mean, const TensorMap& std);
+
   // The trainable module (encoder and decoder), for optimisers and checkpoints. The engine
   // moves it to the run's device after Build; inputs arrive on the CPU.
   virtual std::shared_ptr<torch::nn::Module> Module() = 0;

@@ -10,7 +10,7 @@
 #ifdef IMITATE_TEST_ABI_VERSION  // only the loader tests build a plugin with a different value
 #define IMITATE_ABI_VERSION IMITATE_TEST_ABI_VERSION
 #else
-#define IMITATE_ABI_VERSION 1
+#define IMITATE_ABI_VERSION 2
 #endif
 
 #endif  // IMITATE_SDK_VERSION_H_
