@@ -32,6 +32,10 @@ const ParamSpecs& ScheduleSpecs() {
       IntParam("batch_length", 50, "steps per sequence in a batch").Min(2),
       IntParam("log_every", 100, "updates between train.csv rows").Positive(),
       IntParam("replay_capacity", 2000000, "replay buffer capacity in steps").Positive(),
+      StringParam("replay_windows", "uniform",
+                  "window starts: uniform (the authors') or cover_ends (every step, the first "
+                  "and last included, equally likely to be sampled)")
+          .Choices({"uniform", "cover_ends"}),
   };
   return specs;
 }

@@ -33,7 +33,8 @@ std::vector<const torch::Tensor*> Fields(const Episode& episode) {
 
 }  // namespace
 
-ReplayBuffer::ReplayBuffer(int64_t capacity) : capacity_(capacity) {}
+ReplayBuffer::ReplayBuffer(int64_t capacity, WindowStart windows)
+    : capacity_(capacity), windows_(windows) {}
 
 void ReplayBuffer::Add(Episode episode) {
   // every field holds the same number of steps, and the keys match the stored episodes
@@ -90,8 +91,11 @@ Batch ReplayBuffer::Sample(int64_t batch, int64_t length, std::mt19937_64& rng) 
   std::uniform_int_distribution<size_t> pick_episode(0, eligible.size() - 1);
   for (int64_t b = 0; b < batch; ++b) {
     const Episode& episode = episodes_[eligible[pick_episode(rng)]];
-    std::uniform_int_distribution<int64_t> pick_start(0, episode.Length() - length);
-    const int64_t start = pick_start(rng);
+    const int64_t last_start = episode.Length() - length;
+    const int64_t first = windows_ == WindowStart::kCoverEnds ? -(length - 1) : 0;
+    const int64_t end = windows_ == WindowStart::kCoverEnds ? episode.Length() - 1 : last_start;
+    std::uniform_int_distribution<int64_t> pick_start(first, end);
+    const int64_t start = std::clamp<int64_t>(pick_start(rng), 0, last_start);
     auto copy = [&](torch::Tensor& dst, const torch::Tensor& src) {
       dst.select(0, b).copy_(src.narrow(0, start, length));
     };

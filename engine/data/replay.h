@@ -15,13 +15,21 @@ namespace imitate::engine {
 
 class ReplayBuffer {
  public:
+  // How a window's start is drawn inside its episode.
+  enum class WindowStart {
+    kUniform,    // uniform over the starts that fit (the authors')
+    kCoverEnds,  // uniform over [-(T - 1), L - 1], clamped to the starts that fit: every step
+                 // is then equally likely to be in a window, the first and last ones included
+  };
+
   // `capacity` in steps; the oldest episodes are dropped beyond it.
-  explicit ReplayBuffer(int64_t capacity);
+  explicit ReplayBuffer(int64_t capacity, WindowStart windows = WindowStart::kUniform);
 
   void Add(Episode episode);
 
   // Picks an episode uniformly, then a window of exactly `length` steps inside it (episodes
-  // shorter than `length` are skipped). Returns tensors [batch, length, ...].
+  // shorter than `length` are skipped; the start as `windows` says). Returns tensors
+  // [batch, length, ...].
   Batch Sample(int64_t batch, int64_t length, std::mt19937_64& rng) const;
 
   int64_t Episodes() const { return static_cast<int64_t>(episodes_.size()); }
@@ -30,6 +38,7 @@ class ReplayBuffer {
 
  private:
   int64_t capacity_;
+  WindowStart windows_;
   int64_t steps_ = 0;
   std::vector<Episode> episodes_;
 };

@@ -29,6 +29,12 @@ namespace imitate::engine {
 namespace fs = std::filesystem;
 namespace {
 
+// the replay's window sampling the schedule asks for
+ReplayBuffer::WindowStart WindowStartOf(const Params& schedule) {
+  return schedule.String("replay_windows") == "cover_ends" ? ReplayBuffer::WindowStart::kCoverEnds
+                                                           : ReplayBuffer::WindowStart::kUniform;
+}
+
 const char* PhaseName(Phase phase) {
   switch (phase) {
     case Phase::kPretrain:
@@ -63,8 +69,8 @@ class Run {
         console_(console),
         schedule_(experiment.schedule),
         rng_(DeriveSeed(static_cast<uint64_t>(experiment.seed), "replay")),
-        replay_(schedule_.Int("replay_capacity")),
-        expert_replay_(schedule_.Int("replay_capacity")) {}
+        replay_(schedule_.Int("replay_capacity"), WindowStartOf(schedule_)),
+        expert_replay_(schedule_.Int("replay_capacity"), WindowStartOf(schedule_)) {}
 
   RunResult Execute();
 

@@ -77,6 +77,32 @@ TEST(ReplayBufferTest, WindowsAreContiguousInsideOneEpisode) {
   EXPECT_EQ(seen, (std::set<int64_t>{1, 3, 4}));
 }
 
+// cover_ends: every step of an episode is equally likely to be inside a window, so the first
+// steps (where demos act most) are sampled as often as the middle ones; uniform starts cover
+// the first step only in the windows that start there.
+TEST(ReplayBufferTest, CoverEndsSamplesTheFirstAndLastStepsAsOftenAsTheMiddle) {
+  const int64_t episode_length = 40, length = 8, samples = 20000;
+  auto coverage = [&](ReplayBuffer::WindowStart windows) {
+    ReplayBuffer buffer(1000, windows);
+    buffer.Add(MakeEpisode(0, episode_length));
+    std::mt19937_64 rng(3);
+    torch::Tensor steps = buffer.Sample(samples, length, rng).observation.at("state").select(2, 1);
+    return torch::bincount(steps.flatten().to(torch::kLong), {}, episode_length)
+               .to(torch::kDouble) /
+           samples;
+  };
+  torch::Tensor ends = coverage(ReplayBuffer::WindowStart::kCoverEnds);
+  torch::Tensor uniform = coverage(ReplayBuffer::WindowStart::kUniform);
+  // each step's chance of being in a window: length / (L + length - 1) for every step
+  const double expected = static_cast<double>(length) / (episode_length + length - 1);
+  EXPECT_NEAR(ends[0].item<double>(), expected, 0.01);
+  EXPECT_NEAR(ends[episode_length - 1].item<double>(), expected, 0.01);
+  EXPECT_NEAR(ends[episode_length / 2].item<double>(), expected, 0.01);
+  // uniform starts: the first step is in 1 / (L - length + 1) of the windows
+  EXPECT_NEAR(uniform[0].item<double>(), 1.0 / (episode_length - length + 1), 0.01);
+  EXPECT_LT(uniform[0].item<double>(), 0.2 * ends[0].item<double>());
+}
+
 TEST(ReplayBufferTest, EvictsTheOldestEpisodesBeyondCapacity) {
   ReplayBuffer buffer(25);
   for (int64_t i = 0; i < 3; ++i) buffer.Add(MakeEpisode(i, 10));
