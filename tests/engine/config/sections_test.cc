@@ -29,10 +29,17 @@ TEST(SectionsTest, ScheduleDefaultsAndRanges) {
   std::set<std::string> names;
   for (const ParamSpec& spec : ScheduleSpecs()) {
     EXPECT_FALSE(spec.doc.empty()) << spec.name;
-    EXPECT_TRUE(spec.min.has_value()) << spec.name;
+    if (spec.type == ParamType::kString) {
+      EXPECT_FALSE(spec.choices.empty()) << spec.name;  // e.g. replay_windows
+    } else {
+      EXPECT_TRUE(spec.min.has_value()) << spec.name;
+    }
     names.insert(spec.name);
   }
-  EXPECT_EQ(names.size(), 13u);
+  EXPECT_EQ(names.size(), 14u);
+  EXPECT_EQ(p.String("replay_windows"), "uniform");  // the authors' sampling by default
+  EXPECT_THROW(Params::Make("schedule", ScheduleSpecs(), {{"replay_windows", std::string("x")}}),
+               ConfigError);
   EXPECT_THROW(Params::Make("schedule", ScheduleSpecs(), {{"batch_length", int64_t{1}}}),
                ConfigError);
   EXPECT_THROW(Params::Make("schedule", ScheduleSpecs(), {{"train_every", int64_t{0}}}),
