@@ -22,6 +22,14 @@ std::string KeyList(const TensorMap& map) {
   return fmt::format("{}", fmt::join(names, ", "));
 }
 
+std::pair<torch::Tensor, torch::Tensor> StateActionPairs(const torch::Tensor& features,
+                                                         const DeviceBatch& batch) {
+  const int64_t steps = batch.action.size(1);
+  torch::Tensor valid = batch.is_first.slice(1, 1, steps).logical_not();
+  return {features.slice(1, 0, steps - 1).index({valid}),
+          batch.action.slice(1, 1, steps).index({valid})};
+}
+
 torch::Tensor GaussianEntropy(const torch::Tensor& std) {
   return (std.log() + kHalfLogTwoPiE).sum(-1);
 }

@@ -7,6 +7,7 @@
 
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "imitate/sdk/dynamics.h"
@@ -79,6 +80,12 @@ class WorldModel {
   int64_t action_size_ = 0;
   std::unique_ptr<ParamOptimizer> optimizer_;
 };
+
+// The (state, action taken from it) pairs of a filtered batch: features[:, t] with
+// action[:, t + 1] for t = 0 .. T - 2, minus the pairs whose action starts an episode.
+// Returns features [N, F] and actions [N, A].
+std::pair<torch::Tensor, torch::Tensor> StateActionPairs(const torch::Tensor& features,
+                                                         const DeviceBatch& batch);
 
 // Entropy of a diagonal Gaussian with standard deviations `std` [..., S], summed over S.
 torch::Tensor GaussianEntropy(const torch::Tensor& std);

@@ -181,15 +181,6 @@ Metrics CmilOptimizer::Update(Phase phase, const Batch& replay, const Batch& exp
 }
 
 namespace {
-// Expert pairs (x_t, a_{t+1}) of a filtered batch, minus pairs that cross an episode start.
-std::pair<torch::Tensor, torch::Tensor> ExpertPairs(const torch::Tensor& features,
-                                                    const DeviceBatch& batch) {
-  const int64_t steps = batch.action.size(1);
-  torch::Tensor valid = batch.is_first.slice(1, 1, steps).logical_not();
-  return {features.slice(1, 0, steps - 1).index({valid}),
-          batch.action.slice(1, 1, steps).index({valid})};
-}
-
 // mean of `value` where `mask` (same shape, float) is 1
 torch::Tensor MaskedMean(const torch::Tensor& value, const torch::Tensor& mask) {
   return (value * mask).sum() / mask.sum().clamp_min(1.0);
@@ -200,7 +191,7 @@ Metrics CmilOptimizer::BehaviorCloningUpdate(const Batch& expert) {
   Metrics metrics;
   DeviceBatch batch = model_->ToDevice(expert);
   Filtered filtered = model_->Train(batch, metrics);
-  auto [features, actions] = ExpertPairs(filtered.features, batch);
+  auto [features, actions] = StateActionPairs(filtered.features, batch);
   torch::Tensor nll = -nets_->actor->forward(features).LogProb(actions).mean();
   bc_sgd_->zero_grad();
   nll.backward();
@@ -221,7 +212,7 @@ Metrics CmilOptimizer::FullUpdate(const Batch& replay, const Batch& expert) {
   Filtered posterior = model_->Train(replay_batch, metrics);
   DeviceBatch expert_batch = model_->ToDevice(expert);
   auto [expert_features, expert_actions] =
-      ExpertPairs(model_->Observe(expert_batch).features, expert_batch);
+      StateActionPairs(model_->Observe(expert_batch).features, expert_batch);
 
   // 2. imagination from every replay posterior (index 0 = the real state)
   const bool penalised = uncertainty_penalty_ > 0;

@@ -113,11 +113,8 @@ Metrics VmailOptimizer::Update(Phase /*phase*/, const Batch& replay, const Batch
   DeviceBatch replay_batch = model_->ToDevice(replay);
   Filtered posterior = model_->Train(replay_batch, metrics);
   DeviceBatch expert_batch = model_->ToDevice(expert);
-  Filtered expert_posterior = model_->Observe(expert_batch);
-  const int64_t steps = expert_batch.action.size(1);
-  torch::Tensor valid = expert_batch.is_first.slice(1, 1, steps).logical_not();
-  torch::Tensor expert_features = expert_posterior.features.slice(1, 0, steps - 1).index({valid});
-  torch::Tensor expert_actions = expert_batch.action.slice(1, 1, steps).index({valid});
+  auto [expert_features, expert_actions] =
+      StateActionPairs(model_->Observe(expert_batch).features, expert_batch);
 
   // imagination from every replay posterior, the discriminator and its reward
   const int64_t h = horizon_;
