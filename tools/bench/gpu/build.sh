@@ -3,6 +3,10 @@
 # CUDA one on a GPU machine), without CMake or the engine's dependencies. Header-only fmt and
 # the MuJoCo headers (abi.h reads MuJoCo's version) come from INCLUDE (default /usr/include).
 #   tools/bench/gpu/build.sh [OUT_DIR]  -> OUT_DIR/gpu_update (default build-gpu/)
+# On a machine without those headers, copy them from one that has them and point INCLUDE there:
+#   mkdir -p .gpu_carry/include && cp -r /usr/include/fmt /usr/include/mujoco .gpu_carry/include/
+#   INCLUDE=.gpu_carry/include tools/bench/gpu/build.sh && build-gpu/gpu_update 20 2
+# (gpu_update [timed updates] [CPU updates for comparison])
 set -euo pipefail
 cd "$(dirname "$0")/../../.."
 out=${1:-build-gpu}
