@@ -74,6 +74,15 @@ void LatentAgent::CheckBuilt(const char* method) const {
   if (!model_) throw UsageError(fmt::format("{}: {} called before Build", name_, method));
 }
 
+RewardLearner* LatentAgent::RequireReward(const AgentComponents& components) const {
+  if (components.reward == nullptr) {
+    throw ConfigError(fmt::format(
+        "{}: {} needs a reward learner; add a [reward] table (kind = \"discriminator\")", path_,
+        name_));
+  }
+  return components.reward;
+}
+
 // ----- acting ----- //
 
 TensorMap LatentAgent::InitialCarry(int64_t batch_size) {

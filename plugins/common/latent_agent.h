@@ -48,6 +48,9 @@ class LatentAgent : public Optimizer {
   // Throws UsageError when Build has not run.
   void CheckBuilt(const char* method) const;
 
+  // The reward learner the method trains; throws ConfigError naming the missing [reward] table.
+  RewardLearner* RequireReward(const AgentComponents& components) const;
+
   // Reads an OptimConfig from parameters `<prefix>lr`, `<prefix>eps`, ... (checked > 0).
   static OptimConfig ReadOptim(const Params& params, const std::string& prefix);
   // Appends the optimiser parameters `<prefix>lr`, ... with `defaults` to `specs`.

@@ -123,18 +123,13 @@ CmilOptimizer::~CmilOptimizer() = default;
 // ----- building ----- //
 
 void CmilOptimizer::BuildAgent(const AgentComponents& components) {
-  if (components.reward == nullptr) {
-    throw ConfigError(path_ +
-                      ": cmil needs a reward learner; add a [reward] table "
-                      "(kind = \"discriminator\")");
-  }
   if (uncertainty_penalty_ > 0 && model_->ensemble() == nullptr) {
     throw ConfigError(fmt::format(
         "{}.uncertainty_penalty: {:g} needs an ensemble dynamics model (rssm_ensemble); set it "
         "to 0 for a single-head model",
         path_, uncertainty_penalty_));
   }
-  reward_ = components.reward;
+  reward_ = RequireReward(components);
   const int64_t features = model_->feature_size();
   actor_config_.input_size = features;
   actor_config_.action_size = action_size_;

@@ -85,12 +85,7 @@ VmailOptimizer::VmailOptimizer(const Params& params)
 VmailOptimizer::~VmailOptimizer() = default;
 
 void VmailOptimizer::BuildAgent(const AgentComponents& components) {
-  if (components.reward == nullptr) {
-    throw ConfigError(path_ +
-                      ": vmail needs a reward learner; add a [reward] table "
-                      "(kind = \"discriminator\")");
-  }
-  reward_ = components.reward;
+  reward_ = RequireReward(components);
   actor_config_.input_size = model_->feature_size();
   actor_config_.action_size = action_size_;
   value_config_.input_size = model_->feature_size();
