@@ -40,7 +40,27 @@ struct DemosConvertArgs {
   std::string env_kind = "kitchen";
 };
 
+// `imitate batch FILE`: run (or --list, or write a Slurm script for) an ablation batch.
+struct BatchArgs {
+  std::string file;
+  std::string runs_root = "runs";
+  int64_t jobs = 1;
+  bool list = false;
+  std::string slurm;       // write this Slurm array script instead of running
+  bool no_report = false;  // skip the report at the end
+};
+
+// `imitate report DIR...`: tables and learning curves of the runs under DIRs.
+struct ReportArgs {
+  std::vector<std::string> dirs;
+  std::string out;  // default: <first dir>/report
+  std::vector<std::string> metrics;
+  bool plots = true;
+};
+
 int RunCommand(const RunArgs& args);
+int BatchCommand(const BatchArgs& args);
+int ReportCommand(const ReportArgs& args);
 int ValidateCommand(const ExperimentSource& source);
 int PluginsCommand(const std::string& name);
 int DemosCommand(const DemosRequest& request);

@@ -48,6 +48,35 @@ int main(int argc, char** argv) {
   run_cmd->add_option("--runs-dir", run.runs_root, "Root of run directories")->default_val("runs");
   run_cmd->add_flag("--quiet", run.quiet, "No progress output");
 
+  // batch
+  imitate::engine::BatchArgs batch;
+  auto* batch_cmd = app.add_subcommand(
+      "batch",
+      "Run an ablation batch (grid x seeds), each run its own process; ends with a report");
+  batch_cmd->add_option("file", batch.file, "Batch TOML file")->required();
+  batch_cmd->add_option("-j,--jobs", batch.jobs, "Runs at a time")
+      ->default_val(1)
+      ->check(CLI::Range(1, 1024));
+  batch_cmd->add_flag("--list", batch.list, "Print every run it expands to, without running");
+  batch_cmd->add_option("--slurm", batch.slurm,
+                        "Write a Slurm array script to this file instead of running");
+  batch_cmd->add_option("--runs-dir", batch.runs_root, "Root of run directories")
+      ->default_val("runs");
+  batch_cmd->add_flag("--no-report", batch.no_report, "Skip the report at the end");
+
+  // report
+  imitate::engine::ReportArgs report;
+  auto* report_cmd = app.add_subcommand(
+      "report", "Aggregate runs across seeds: a table (markdown, CSV) and learning-curve plots");
+  report_cmd->add_option("dirs", report.dirs, "Run directories, or folders holding them")
+      ->required();
+  report_cmd->add_option("--out", report.out, "Output folder (default: <first dir>/report)");
+  report_cmd->add_option("--metric", report.metrics,
+                         "Metric to report (repeatable; default: tasks_completed, success, "
+                         "return where present)");
+  bool no_plots = false;
+  report_cmd->add_flag("--no-plots", no_plots, "Tables only (no gnuplot)");
+
   // validate
   ExperimentSource validate;
   auto* validate_cmd = app.add_subcommand("validate", "Check an experiment file without running");
@@ -139,6 +168,11 @@ int main(int argc, char** argv) {
   }
   try {
     if (*run_cmd) return imitate::engine::RunCommand(run);
+    if (*batch_cmd) return imitate::engine::BatchCommand(batch);
+    if (*report_cmd) {
+      report.plots = !no_plots;
+      return imitate::engine::ReportCommand(report);
+    }
     if (*validate_cmd) return imitate::engine::ValidateCommand(validate);
     if (*plugins_cmd) return imitate::engine::PluginsCommand(plugin_name);
     if (*convert_cmd) return imitate::engine::DemosConvertCommand(convert);
