@@ -166,8 +166,13 @@ Experiment LoadExperiment(const ExperimentSource& source, const Registry& regist
     ApplyKindSections(layer, root, source.overrides, registry, preset_path);
     config::MergeTables(root, std::move(layer));
   }
+  // each override is a layer too, so `--set schedule.cmil.env_steps=...` is a kind section
   for (const std::string& override_text : source.overrides) {
-    config::ApplyOverride(root, override_text);
+    toml::table layer;
+    config::ApplyOverride(layer, override_text);
+    ApplyKindSections(layer, root, source.overrides, registry,
+                      std::string(config::kOverridePrefix) + override_text);
+    config::MergeTables(root, std::move(layer));
   }
   return config::BuildExperiment(root, source.path, file_empty, registry, lines);
 }

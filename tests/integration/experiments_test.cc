@@ -85,6 +85,25 @@ TEST(ExperimentsTest, PresetKindSectionsFollowTheChosenPlugin) {
   EXPECT_GT(ensemble.schedule.Int("pretrain_updates"), 0);
 }
 
+// `--set` takes kind sections too: one override list can serve every agent of a batch.
+TEST(ExperimentsTest, OverrideKindSectionsFollowTheChosenPlugin) {
+  const std::vector<std::string> overrides = {"schedule.cmil.env_steps=1234",
+                                              "optimizer.cmil.uncertainty_penalty=0"};
+  const std::string cmil = (ExperimentsDir() / "point_mass" / "cmil.toml").string();
+  Experiment c = LoadExperiment({cmil, {"small"}, overrides}, test_support::BuiltPlugins());
+  EXPECT_EQ(c.schedule.Int("env_steps"), 1234);
+  EXPECT_EQ(c.optimizer.params.Float("uncertainty_penalty"), 0.0);
+  const std::string bc = (ExperimentsDir() / "point_mass" / "bc.toml").string();
+  Experiment b = LoadExperiment({bc, {"small"}, overrides}, test_support::BuiltPlugins());
+  EXPECT_EQ(b.schedule.Int("env_steps"), 0);
+  std::string message = test_support::ErrorOf([&] {
+    LoadExperiment({cmil, {}, {"schedule.cmill.env_steps=1"}}, test_support::BuiltPlugins());
+  });
+  EXPECT_NE(message.find("--set schedule.cmill.env_steps=1: schedule.cmill"), std::string::npos)
+      << message;
+  EXPECT_NE(message.find("did you mean 'cmil'"), std::string::npos) << message;
+}
+
 // A section named after no plugin is a one-line error naming it.
 TEST(ExperimentsTest, MisnamedKindSectionIsAnError) {
   fs::path dir = fs::temp_directory_path() / "imitate_kind_sections";
