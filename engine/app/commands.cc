@@ -278,7 +278,7 @@ int EvalCommand(const EvalArgs& args) {
   Agent agent = BuildAgent(experiment, registry, env->ObservationSpec(), env->ActionSpec(), device,
                            DeriveSeed(static_cast<uint64_t>(experiment.seed), "agent"));
   std::string checkpoint = args.run_dir + "/checkpoints/" + args.checkpoint;
-  Counters counters = LoadCheckpoint(checkpoint, agent);
+  Counters counters = LoadCheckpoint(checkpoint, agent).counters;
   if (args.predict) return EvalPredict(args, experiment, *env, agent, counters, device);
 
   // the same evaluation episodes as the run's own evaluations

@@ -39,9 +39,10 @@ int main(int argc, char** argv) {
 
   // run
   RunArgs run;
-  auto* run_cmd = app.add_subcommand("run",
-                                     "Run an experiment (resumes nothing yet; a finished "
-                                     "run is reported, not repeated)");
+  auto* run_cmd = app.add_subcommand(
+      "run",
+      "Run an experiment (an unfinished run directory resumes from its checkpoint; a finished "
+      "run is reported, not repeated)");
   run_cmd->add_option("file", run.source.path, "Experiment TOML file")->required();
   run_cmd->add_option("--set", run.source.overrides, "Override a value: key.path=value (TOML)");
   run_cmd->add_option("--preset", run.source.presets, "Apply experiments/presets/NAME.toml");

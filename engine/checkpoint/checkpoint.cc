@@ -3,17 +3,40 @@
 #include <fmt/format.h>
 #include <torch/serialize.h>
 #include <unistd.h>
+#include <zlib.h>
 
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
+#include <fstream>
+#include <sstream>
 #include <string>
 
 #include "imitate/sdk/errors.h"
 
 namespace imitate::engine {
+namespace fs = std::filesystem;
 namespace {
 
-constexpr int64_t kFormatVersion = 1;
+constexpr int64_t kFormatVersion = 2;
+
+// The trailer after the archive bytes: magic, payload size, CRC-32 of the payload.
+constexpr char kMagic[8] = {'I', 'M', 'T', 'C', 'K', 'P', 'T', '2'};
+struct Trailer {
+  char magic[8];
+  uint64_t size;
+  uint64_t crc;
+};
+
+uint64_t Crc(const std::string& bytes) {
+  uLong crc = crc32(0L, Z_NULL, 0);
+  const size_t chunk = 1u << 30;
+  for (size_t at = 0; at < bytes.size(); at += chunk) {
+    size_t n = std::min(chunk, bytes.size() - at);
+    crc = crc32(crc, reinterpret_cast<const Bytef*>(bytes.data() + at), static_cast<uInt>(n));
+  }
+  return crc;
+}
 
 // the trainable modules of the components, by archive key
 template <typename F>
@@ -23,13 +46,48 @@ void ForEachComponent(Agent& agent, F f) {
   f("reward", agent.reward ? agent.reward->Module() : nullptr);
 }
 
+torch::Tensor TextTensor(const std::string& text) {
+  torch::Tensor t = torch::empty({static_cast<int64_t>(text.size())}, torch::kUInt8);
+  if (!text.empty()) std::memcpy(t.data_ptr(), text.data(), text.size());
+  return t;
+}
+
+std::string TensorText(const torch::Tensor& t) {
+  torch::Tensor c = t.contiguous();
+  return std::string(static_cast<const char*>(c.data_ptr()), static_cast<size_t>(c.numel()));
+}
+
+// the archive bytes of a checkpoint file, checked against its trailer
+std::string ReadPayload(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  if (!in.eof() && in.fail()) throw DataError(fmt::format("{}: cannot read checkpoint", path));
+  Trailer trailer;
+  if (bytes.size() < sizeof(Trailer)) {
+    throw DataError(fmt::format("{}: checkpoint truncated ({} bytes)", path, bytes.size()));
+  }
+  std::memcpy(&trailer, bytes.data() + bytes.size() - sizeof(Trailer), sizeof(Trailer));
+  if (std::memcmp(trailer.magic, kMagic, sizeof(kMagic)) != 0) {
+    throw DataError(fmt::format("{}: not a checkpoint of this format, or truncated", path));
+  }
+  bytes.resize(bytes.size() - sizeof(Trailer));
+  if (trailer.size != bytes.size() || trailer.crc != Crc(bytes)) {
+    throw DataError(fmt::format("{}: checkpoint corrupt (checksum mismatch)", path));
+  }
+  return bytes;
+}
+
 }  // namespace
 
-void SaveCheckpoint(const std::string& path, Agent& agent, const Counters& counters) {
+std::string PreviousCheckpoint(const std::string& path) { return path + ".previous"; }
+
+void SaveCheckpoint(const std::string& path, Agent& agent, const CheckpointState& state,
+                    bool keep_previous) {
   torch::serialize::OutputArchive archive;
   archive.write("format_version", torch::tensor(kFormatVersion));
-  archive.write("counters",
-                torch::tensor({counters.updates, counters.env_steps, counters.episodes}));
+  const Counters& c = state.counters;
+  archive.write("counters", torch::tensor({c.updates, c.env_steps, c.episodes}));
+  archive.write("engine_state", TextTensor(state.engine));
   ForEachComponent(agent, [&](const char* key, std::shared_ptr<torch::nn::Module> module) {
     if (!module) return;
     torch::serialize::OutputArchive sub;
@@ -40,40 +98,54 @@ void SaveCheckpoint(const std::string& path, Agent& agent, const Counters& count
   agent.optimizer->Save(optimizer);
   archive.write("optimizer", optimizer);
 
-  // write beside the target, then rename over it
+  // the bytes and their trailer, written beside the target, then renamed over it
+  std::ostringstream buffer;
+  archive.save_to(buffer);
+  std::string bytes = buffer.str();
+  Trailer trailer{};
+  std::memcpy(trailer.magic, kMagic, sizeof(kMagic));
+  trailer.size = bytes.size();
+  trailer.crc = Crc(bytes);
   std::string tmp = fmt::format("{}.tmp{}", path, getpid());
-  try {
-    archive.save_to(tmp);
-  } catch (const std::exception& e) {
-    std::remove(tmp.c_str());
-    throw DataError(fmt::format("{}: cannot write checkpoint: {}", path, e.what()));
+  {
+    std::ofstream out(tmp, std::ios::binary);
+    out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+    out.write(reinterpret_cast<const char*>(&trailer), sizeof(trailer));
+    out.flush();
+    if (!out) {
+      std::remove(tmp.c_str());
+      throw DataError(fmt::format("{}: cannot write checkpoint", path));
+    }
   }
   std::error_code ec;
-  std::filesystem::rename(tmp, path, ec);
+  if (keep_previous && fs::exists(path)) fs::rename(path, PreviousCheckpoint(path), ec);
+  if (!ec) fs::rename(tmp, path, ec);
   if (ec) {
     std::remove(tmp.c_str());
     throw DataError(fmt::format("{}: cannot write checkpoint: {}", path, ec.message()));
   }
 }
 
-Counters LoadCheckpoint(const std::string& path, Agent& agent) {
-  if (!std::filesystem::is_regular_file(path)) {
-    throw DataError(fmt::format("{}: no such checkpoint", path));
-  }
-  Counters counters;
+CheckpointState LoadCheckpoint(const std::string& path, Agent& agent) {
+  if (!fs::is_regular_file(path)) throw DataError(fmt::format("{}: no such checkpoint", path));
+  std::string bytes = ReadPayload(path);
+  CheckpointState state;
   try {
     torch::serialize::InputArchive archive;
-    archive.load_from(path);
-    torch::Tensor version, values;
+    std::istringstream in(bytes);
+    archive.load_from(in);
+    torch::Tensor version, values, engine;
     archive.read("format_version", version);
     if (version.item<int64_t>() != kFormatVersion) {
       throw DataError(fmt::format("{}: checkpoint format {} is not {}", path,
                                   version.item<int64_t>(), kFormatVersion));
     }
     archive.read("counters", values);
-    counters.updates = values[0].item<int64_t>();
-    counters.env_steps = values[1].item<int64_t>();
-    counters.episodes = values[2].item<int64_t>();
+    state.counters.updates = values[0].item<int64_t>();
+    state.counters.env_steps = values[1].item<int64_t>();
+    state.counters.episodes = values[2].item<int64_t>();
+    archive.read("engine_state", engine);
+    state.engine = TensorText(engine);
     ForEachComponent(agent, [&](const char* key, std::shared_ptr<torch::nn::Module> module) {
       if (!module) return;
       torch::serialize::InputArchive sub;
@@ -90,7 +162,7 @@ Counters LoadCheckpoint(const std::string& path, Agent& agent) {
     throw DataError(
         fmt::format("{}: cannot read checkpoint: {}", path, what.substr(0, what.find('\n'))));
   }
-  return counters;
+  return state;
 }
 
 }  // namespace imitate::engine

@@ -1,5 +1,7 @@
-// Checkpoints: the agent's weights and optimiser states plus the run's counters, written
-// atomically (temporary file, then rename) so that a crash never leaves a torn checkpoint.
+// Checkpoints: the agent's weights and optimiser states, the run's counters and the engine's
+// own resume state (random-number states, log positions, ...). Written atomically (temporary
+// file, then rename) with a CRC-32 trailer, so that a crash never leaves a torn checkpoint and
+// a corrupt one is detected when it is read.
 #ifndef IMITATE_ENGINE_CHECKPOINT_CHECKPOINT_H_
 #define IMITATE_ENGINE_CHECKPOINT_CHECKPOINT_H_
 
@@ -17,12 +19,24 @@ struct Counters {
   int64_t episodes = 0;   // online episodes finished
 };
 
-// Saves the agent and counters to `path` (atomically).
-void SaveCheckpoint(const std::string& path, Agent& agent, const Counters& counters);
+// What a checkpoint holds besides the agent.
+struct CheckpointState {
+  Counters counters;
+  std::string engine;  // the runner's resume state, opaque here
+};
+
+// Saves the agent and state to `path`: written beside it, then renamed over it. With
+// `keep_previous`, an existing `path` is first renamed to `path.previous`.
+void SaveCheckpoint(const std::string& path, Agent& agent, const CheckpointState& state,
+                    bool keep_previous = false);
 
 // Loads a checkpoint written by SaveCheckpoint into an agent built with the same experiment.
-// Throws DataError naming the file when it is missing, corrupt or does not fit the agent.
-Counters LoadCheckpoint(const std::string& path, Agent& agent);
+// Throws DataError naming the file when it is missing, fails its checksum (truncated or
+// corrupt), or does not fit the agent.
+CheckpointState LoadCheckpoint(const std::string& path, Agent& agent);
+
+// `path.previous`: the checkpoint before `path`.
+std::string PreviousCheckpoint(const std::string& path);
 
 }  // namespace imitate::engine
 

@@ -23,7 +23,14 @@ const ParamSpecs& ScheduleSpecs() {
       IntParam("env_steps", 0, "total online env steps").Min(0),
       IntParam("train_every", 5, "env steps between trainings").Positive(),
       IntParam("updates_per_train", 1, "updates per training").Positive(),
-      IntParam("eval_every", 10000, "env steps between evaluations online").Positive(),
+      IntParam("eval_every", 10000,
+               "env steps between evaluations online (each at the first episode end at or "
+               "after a multiple, followed by a checkpoint)")
+          .Positive(),
+      IntParam("checkpoint_every", 0,
+               "extra checkpoints every this many updates offline and env steps online (at the "
+               "next episode end); 0 = at evaluations only")
+          .Min(0),
       IntParam("pretrain_eval_every", 0,
                "updates between evaluations in offline phases; 0 = at the end of each phase only")
           .Min(0),

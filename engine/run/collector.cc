@@ -9,13 +9,15 @@
 
 namespace imitate::engine {
 
-Collector::Collector(Environment& env, Optimizer& policy, ActMode mode, uint64_t seed_stream)
+Collector::Collector(Environment& env, Optimizer& policy, ActMode mode, uint64_t seed_stream,
+                     int64_t first_episode)
     : env_(env),
       policy_(policy),
       mode_(mode),
       seed_stream_(seed_stream),
       builder_(env.ObservationSpec(), env.ActionSpec().Size(), env.EpisodeLength() + 1),
-      is_first_(torch::ones({1}, torch::kBool)) {}
+      is_first_(torch::ones({1}, torch::kBool)),
+      episodes_started_(first_episode) {}
 
 void Collector::Begin() {
   current_ = &env_.Reset(DeriveSeed(seed_stream_, "episode", episodes_started_++));

@@ -26,7 +26,9 @@ struct EpisodeResult {
 // `seed_of(i)`, so runs are reproducible.
 class Collector {
  public:
-  Collector(Environment& env, Optimizer& policy, ActMode mode, uint64_t seed_stream);
+  // `first_episode`: the index of the next episode (a resumed run continues the sequence).
+  Collector(Environment& env, Optimizer& policy, ActMode mode, uint64_t seed_stream,
+            int64_t first_episode = 0);
 
   // Takes one environment step (resetting first when no episode is running). Returns the
   // episode when this step finished it.

@@ -20,6 +20,7 @@
 #include "engine/report/sinks.h"
 #include "engine/run/agent.h"
 #include "engine/run/collector.h"
+#include "engine/run/resume.h"
 #include "engine/run/seeds.h"
 #include "imitate/git_revision.h"
 #include "imitate/sdk/environment.h"
@@ -61,11 +62,12 @@ void WriteFileAtomic(const std::string& path, const std::string& text) {
 // One run: its state and the steps of each phase.
 class Run {
  public:
-  Run(const Experiment& experiment, const Registry& registry, const std::string& dir,
+  Run(const Experiment& experiment, const Registry& registry, const std::string& dir, bool resume,
       Console& console)
       : exp_(experiment),
         registry_(registry),
         dir_(dir),
+        resume_(resume),
         console_(console),
         schedule_(experiment.schedule),
         rng_(DeriveSeed(static_cast<uint64_t>(experiment.seed), "replay")),
@@ -76,13 +78,19 @@ class Run {
 
  private:
   void Setup();
+  void Resume();
   void Update(Phase phase);
   void Evaluate(const std::string& phase);
+  void Checkpoint();
   void Progress(const std::string& label);
+  bool EvaluatedHere() const {
+    return last_eval_at_ == std::make_pair(counters_.updates, counters_.env_steps);
+  }
 
   const Experiment& exp_;
   const Registry& registry_;
   std::string dir_;
+  bool resume_;  // continue from the run directory's checkpoint
   Console& console_;
   const Params& schedule_;
   std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
@@ -94,7 +102,8 @@ class Run {
   ReplayBuffer replay_;
   ReplayBuffer expert_replay_;
   Counters counters_;
-  int64_t total_units_ = 0;  // updates of offline phases + env steps, for the progress bar
+  int64_t total_units_ = 0;      // updates of offline phases + env steps, for the progress bar
+  int64_t offline_updates_ = 0;  // updates of the offline phases so far planned
 
   std::unique_ptr<CsvSink> train_csv_;
   std::unique_ptr<CsvSink> eval_csv_;
@@ -103,6 +112,7 @@ class Run {
   int64_t window_count_ = 0;
   Metrics last_eval_;
   double best_score_ = -1e300;
+  std::pair<int64_t, int64_t> last_eval_at_ = {-1, -1};  // (updates, env steps)
   std::string status_;
 
   double Elapsed() const {
@@ -140,10 +150,14 @@ void Run::Setup() {
 
   // only now, with everything built, the run directory: user errors above leave nothing
   fs::create_directories(fs::path(dir_) / "checkpoints");
-  WriteFileAtomic(dir_ + "/resolved.toml",
-                  ResolvedToml(exp_, HostFingerprint(), IMITATE_GIT_REVISION));
   console_.OpenLog(dir_ + "/log.txt");
-  console_.Info(fmt::format("run {} -> {}", exp_.name, dir_));
+  if (resume_) {
+    Resume();
+  } else {
+    WriteFileAtomic(dir_ + "/resolved.toml",
+                    ResolvedToml(exp_, HostFingerprint(), IMITATE_GIT_REVISION));
+    console_.Info(fmt::format("run {} -> {}", exp_.name, dir_));
+  }
 
   console_.Info(fmt::format("demos: {} episodes, {} steps from {}", expert_replay_.Episodes(),
                             demo_steps, exp_.demos.String("path")));
@@ -156,8 +170,61 @@ void Run::Setup() {
                  std::max(schedule_.Int("env_steps"), schedule_.Int("seed_steps"));
 }
 
+// Continues from checkpoints/latest (or the previous one when latest is missing or corrupt):
+// the agent, counters, random-number states, online episodes, and the logs cut back to what
+// they held at the checkpoint.
+void Run::Resume() {
+  const std::string latest = dir_ + "/checkpoints/latest";
+  CheckpointState checkpoint;
+  std::string used = latest;
+  try {
+    checkpoint = LoadCheckpoint(latest, agent_);
+  } catch (const DataError& e) {
+    used = PreviousCheckpoint(latest);
+    if (!fs::exists(used)) throw;
+    console_.Info(fmt::format("warning: {}; resuming from the previous checkpoint", e.what()));
+    checkpoint = LoadCheckpoint(used, agent_);
+  }
+  RunState state = ParseRunState(checkpoint.engine, used);
+  counters_ = checkpoint.counters;
+  RestoreRng(state, &rng_);
+  start_ -= std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+      std::chrono::duration<double>(state.elapsed));
+  best_score_ = state.best_score;
+  last_eval_at_ = {state.last_eval_updates, state.last_eval_env_steps};
+  last_eval_ = state.last_eval;
+  window_ = state.window;
+  window_count_ = state.window_count;
+  TruncateFile(dir_ + "/train.csv", state.train_csv_size);
+  TruncateFile(dir_ + "/eval.csv", state.eval_csv_size);
+  TruncateFile(dir_ + "/metrics.jsonl", state.jsonl_size);
+  for (int64_t i = 0; i < counters_.episodes; ++i) replay_.Add(LoadEpisode(dir_, i));
+  console_.Info(fmt::format("resuming {} from {} (update {}, env step {}, {} online episodes)",
+                            dir_, fs::path(used).filename().string(), counters_.updates,
+                            counters_.env_steps, counters_.episodes));
+}
+
+// Writes checkpoints/latest (keeping the one before as latest.previous) with everything Resume
+// needs. Called only between episodes.
+void Run::Checkpoint() {
+  RunState state;
+  CaptureRng(rng_, &state);
+  state.elapsed = Elapsed();
+  state.best_score = best_score_;
+  state.last_eval_updates = last_eval_at_.first;
+  state.last_eval_env_steps = last_eval_at_.second;
+  state.last_eval = last_eval_;
+  state.window = window_;
+  state.window_count = window_count_;
+  state.train_csv_size = FileSize(dir_ + "/train.csv");
+  state.eval_csv_size = FileSize(dir_ + "/eval.csv");
+  state.jsonl_size = FileSize(dir_ + "/metrics.jsonl");
+  SaveCheckpoint(dir_ + "/checkpoints/latest", agent_, {counters_, SerializeRunState(state)},
+                 /*keep_previous=*/true);
+}
+
 void Run::Progress(const std::string& label) {
-  int64_t done = counters_.updates + counters_.env_steps;
+  int64_t done = std::min(counters_.updates, offline_updates_) + counters_.env_steps;
   console_.Progress(label, done, total_units_, status_);
 }
 
@@ -219,12 +286,14 @@ void Run::Evaluate(const std::string& phase) {
       fmt::format("eval success {:.2f}", last_eval_.count("success") ? last_eval_["success"] : 0.0);
   console_.Info(fmt::format("eval [{} update {} step {}] {}", phase, counters_.updates,
                             counters_.env_steps, fmt::join(parts, ", ")));
-  std::string latest = dir_ + "/checkpoints/latest";
-  SaveCheckpoint(latest, agent_, counters_);
+  last_eval_at_ = {counters_.updates, counters_.env_steps};
   double score =
       (last_eval_.count("success") ? last_eval_["success"] * 1e6 : 0.0) + last_eval_["return"];
-  if (score > best_score_) {
-    best_score_ = score;
+  const bool best = score > best_score_;
+  if (best) best_score_ = score;
+  Checkpoint();
+  if (best) {
+    const std::string latest = dir_ + "/checkpoints/latest";
     fs::copy_file(latest, dir_ + "/checkpoints/best.tmp", fs::copy_options::overwrite_existing);
     fs::rename(dir_ + "/checkpoints/best.tmp", dir_ + "/checkpoints/best");
   }
@@ -232,51 +301,63 @@ void Run::Evaluate(const std::string& phase) {
 
 RunResult Run::Execute() {
   Setup();
-  bool evaluated_last = false;
+  const int64_t checkpoint_every = schedule_.Int("checkpoint_every");
 
-  // offline phases: updates on the demos only
+  // offline phases: updates on the demos only (a resumed run skips the updates it has done)
+  int64_t offline_before = 0;
   for (Phase phase : {Phase::kPretrain, Phase::kBehaviorCloning}) {
     const int64_t updates =
         schedule_.Int(phase == Phase::kPretrain ? "pretrain_updates" : "bc_updates");
     const int64_t eval_every = schedule_.Int("pretrain_eval_every");
-    for (int64_t i = 1; i <= updates; ++i) {
+    const int64_t done = std::clamp<int64_t>(counters_.updates - offline_before, 0, updates);
+    offline_before += updates;
+    offline_updates_ = offline_before;
+    for (int64_t i = done + 1; i <= updates; ++i) {
       Update(phase);
       Progress(PhaseName(phase));
-      evaluated_last = false;
-      if (eval_every > 0 && i % eval_every == 0 && i != updates) Evaluate(PhaseName(phase));
+      if (eval_every > 0 && i % eval_every == 0 && i != updates) {
+        Evaluate(PhaseName(phase));
+      } else if (checkpoint_every > 0 && i % checkpoint_every == 0) {
+        Checkpoint();
+      }
     }
-    if (updates > 0) {
-      Evaluate(PhaseName(phase));
-      evaluated_last = true;
-    }
+    // the phase's closing evaluation, unless a resumed run is past it or already did it
+    const bool at_phase_end = counters_.updates == offline_before && counters_.env_steps == 0;
+    if (updates > 0 && at_phase_end && !EvaluatedHere()) Evaluate(PhaseName(phase));
   }
 
-  // seeding, then online fine-tuning: collect, train every train_every steps, evaluate
+  // seeding, then online fine-tuning: collect, train every train_every steps; evaluations and
+  // checkpoints wait for the episode to end, so that a checkpoint never splits an episode
   Collector collector(*train_env_, *agent_.optimizer, ActMode::kExplore,
-                      DeriveSeed(static_cast<uint64_t>(exp_.seed), "train"));
+                      DeriveSeed(static_cast<uint64_t>(exp_.seed), "train"), counters_.episodes);
   const int64_t seed_steps = schedule_.Int("seed_steps");
   const int64_t env_steps = std::max(schedule_.Int("env_steps"), seed_steps);
-  for (int64_t step = 1; step <= env_steps; ++step) {
-    if (std::optional<Episode> episode = collector.Step()) {
-      ++counters_.episodes;
+  bool eval_due = false, checkpoint_due = false;
+  for (int64_t step = counters_.env_steps + 1; step <= env_steps; ++step) {
+    std::optional<Episode> episode = collector.Step();
+    ++counters_.env_steps;
+    if (episode) {
+      SaveEpisode(dir_, counters_.episodes++, *episode);
       replay_.Add(std::move(*episode));
     }
-    ++counters_.env_steps;
-    evaluated_last = false;
     const bool seeding = step <= seed_steps;
     Progress(seeding ? "seed" : "online");
-    if (seeding) continue;
-    if (step % schedule_.Int("train_every") == 0) {
+    if (!seeding && step % schedule_.Int("train_every") == 0) {
       for (int64_t u = 0; u < schedule_.Int("updates_per_train"); ++u) Update(Phase::kOnline);
     }
-    if (step % schedule_.Int("eval_every") == 0) {
+    eval_due = eval_due || (!seeding && step % schedule_.Int("eval_every") == 0);
+    checkpoint_due = checkpoint_due || (checkpoint_every > 0 && step % checkpoint_every == 0);
+    if (!episode) continue;
+    if (eval_due) {
       Evaluate("online");
-      evaluated_last = true;
+    } else if (checkpoint_due) {
+      Checkpoint();
     }
+    eval_due = checkpoint_due = false;
   }
 
   // a final evaluation unless the last thing done was one
-  if (!evaluated_last) Evaluate(env_steps > 0 ? "online" : "final");
+  if (!EvaluatedHere()) Evaluate(env_steps > 0 ? "online" : "final");
   console_.EndProgress();
 
   // summary.csv marks the run finished
@@ -339,13 +420,30 @@ RunResult RunExperiment(const Experiment& experiment, const Registry& registry,
     console.Info(fmt::format("{} already finished (delete it to run again)", dir));
     return done;
   }
-  // an interrupted run is kept aside, not overwritten (resuming it is not implemented yet)
-  if (fs::exists(dir)) {
+  // an interrupted run with a checkpoint continues, if it is the same experiment
+  const std::string latest = dir + "/checkpoints/latest";
+  const bool resumable = fs::exists(latest) || fs::exists(PreviousCheckpoint(latest));
+  if (resumable) {
+    std::ifstream in(dir + "/resolved.toml");
+    std::string before((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    std::string now = ResolvedToml(experiment, HostFingerprint(), IMITATE_GIT_REVISION);
+    std::vector<std::string> keys = DifferingKeys(before, now);
+    if (!keys.empty()) {
+      throw ConfigError(fmt::format(
+          "{} holds an unfinished run of a different configuration (differing: {}); resume it "
+          "with the same settings, or choose another name or --runs-dir",
+          dir, fmt::join(keys, ", ")));
+    }
+  } else if (fs::exists(dir)) {
+    // one that stopped before its first checkpoint is kept aside, not overwritten
     std::string aside = fmt::format("{}.interrupted-{}", dir, std::time(nullptr));
     fs::rename(dir, aside);
-    console.Info(fmt::format("{} did not finish: moved it to {} and starting again", dir, aside));
+    console.Info(
+        fmt::format("{} stopped before its first checkpoint: moved it to {} and "
+                    "starting again",
+                    dir, aside));
   }
-  Run run(experiment, registry, dir, console);
+  Run run(experiment, registry, dir, resumable, console);
   return run.Execute();
 }
 

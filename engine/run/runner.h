@@ -5,7 +5,8 @@
 //                      metrics.jsonl   train and eval summaries, one JSON object per line
 //                      train.csv       training metrics every schedule.log_every updates
 //                      eval.csv        one row per evaluation episode
-//                      checkpoints/    latest and best (atomic writes)
+//                      checkpoints/    latest (+ latest.previous) and best (atomic writes)
+//                      replay/         the online episodes, one file each (for resuming)
 //                      summary.csv     the final evaluation (written last: marks the run done)
 //
 // Phases: offline pretraining (pretrain_updates), the BC warm-up (bc_updates), seeding
@@ -34,8 +35,9 @@ struct RunResult {
 };
 
 // Runs `experiment`. A finished run directory is reported, not run again; an unfinished one
-// is renamed to <dir>.interrupted-<unix time> first. Throws imitate::Error subclasses for
-// user-facing failures.
+// with a checkpoint is resumed (a ConfigError names the keys when the experiment differs; only
+// `threads` may change); one without a checkpoint is renamed to <dir>.interrupted-<unix time>.
+// Throws imitate::Error subclasses for user-facing failures.
 RunResult RunExperiment(const Experiment& experiment, const Registry& registry,
                         const RunOptions& options, Console& console);
 

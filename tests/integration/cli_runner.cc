@@ -4,11 +4,14 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <chrono>
+#include <csignal>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace imitate::testing {
@@ -36,7 +39,8 @@ void WriteFile(const std::string& path, const std::string& text) {
   out << text;
 }
 
-CliResult RunCli(const std::vector<std::string>& args, const std::string& cwd) {
+CliResult RunCli(const std::vector<std::string>& args, const std::string& cwd,
+                 double kill_after_seconds) {
   const char* bin_dir = std::getenv("IMITATE_BINARY_DIR");
   std::string exe = std::string(bin_dir ? bin_dir : ".") + "/bin/imitate";
   std::string out_path = cwd + "/.cli_stdout", err_path = cwd + "/.cli_stderr";
@@ -57,7 +61,21 @@ CliResult RunCli(const std::vector<std::string>& args, const std::string& cwd) {
     _exit(127);
   }
   int status = 0;
-  waitpid(pid, &status, 0);
+  if (kill_after_seconds > 0) {
+    auto deadline = std::chrono::steady_clock::now() +
+                    std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                        std::chrono::duration<double>(kill_after_seconds));
+    while (waitpid(pid, &status, WNOHANG) == 0) {
+      if (std::chrono::steady_clock::now() >= deadline) {
+        kill(pid, SIGKILL);
+        waitpid(pid, &status, 0);
+        break;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+  } else {
+    waitpid(pid, &status, 0);
+  }
   CliResult result;
   result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
   result.out = ReadAll(out_path);

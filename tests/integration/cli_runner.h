@@ -14,7 +14,9 @@ struct CliResult {
 };
 
 // Runs `build/bin/imitate args...` in `cwd` (the build folder comes from IMITATE_BINARY_DIR).
-CliResult RunCli(const std::vector<std::string>& args, const std::string& cwd);
+// With `kill_after_seconds` > 0 the process gets SIGKILL when it runs longer (exit_code -1).
+CliResult RunCli(const std::vector<std::string>& args, const std::string& cwd,
+                 double kill_after_seconds = 0);
 
 // A fresh empty temporary folder for one test.
 std::string MakeTempDir(const std::string& tag);

@@ -67,8 +67,10 @@ TEST_F(CheckpointTest, RoundTripRestoresWeightsAndCounters) {
   ASSERT_FALSE(torch::equal(ActOn(a, state), ActOn(b, state)));
 
   std::string path = (dir_ / "latest").string();
-  SaveCheckpoint(path, a, Counters{12, 345, 6});
-  Counters c = LoadCheckpoint(path, b);
+  SaveCheckpoint(path, a, {Counters{12, 345, 6}, "engine state\nwith lines"});
+  CheckpointState loaded = LoadCheckpoint(path, b);
+  const Counters& c = loaded.counters;
+  EXPECT_EQ(loaded.engine, "engine state\nwith lines");
   EXPECT_EQ(c.updates, 12);
   EXPECT_EQ(c.env_steps, 345);
   EXPECT_EQ(c.episodes, 6);
@@ -83,9 +85,41 @@ TEST_F(CheckpointTest, RoundTripRestoresWeightsAndCounters) {
 TEST_F(CheckpointTest, OverwritesAtomically) {
   Agent a = Make(1);
   std::string path = (dir_ / "latest").string();
-  SaveCheckpoint(path, a, Counters{1, 0, 0});
-  SaveCheckpoint(path, a, Counters{2, 0, 0});
-  EXPECT_EQ(LoadCheckpoint(path, a).updates, 2);
+  SaveCheckpoint(path, a, {Counters{1, 0, 0}, ""});
+  SaveCheckpoint(path, a, {Counters{2, 0, 0}, ""});
+  EXPECT_EQ(LoadCheckpoint(path, a).counters.updates, 2);
+  EXPECT_FALSE(fs::exists(PreviousCheckpoint(path)));
+  // keeping the previous one
+  SaveCheckpoint(path, a, {Counters{3, 0, 0}, ""}, /*keep_previous=*/true);
+  EXPECT_EQ(LoadCheckpoint(path, a).counters.updates, 3);
+  EXPECT_EQ(LoadCheckpoint(PreviousCheckpoint(path), a).counters.updates, 2);
+}
+
+// A truncated checkpoint, or one with a flipped byte, fails its checksum.
+TEST_F(CheckpointTest, TruncatedOrFlippedCheckpointFailsItsChecksum) {
+  Agent a = Make(1);
+  std::string path = (dir_ / "latest").string();
+  SaveCheckpoint(path, a, {Counters{1, 0, 0}, "x"});
+  const auto size = fs::file_size(path);
+  std::string bytes;
+  {
+    std::ifstream in(path, std::ios::binary);
+    bytes.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  }
+  auto message = [&](const std::string& contents) {
+    std::ofstream(path, std::ios::binary | std::ios::trunc) << contents;
+    try {
+      LoadCheckpoint(path, a);
+    } catch (const DataError& e) {
+      return std::string(e.what());
+    }
+    return std::string("(no error)");
+  };
+  EXPECT_NE(message(bytes.substr(0, size / 2)).find("truncated"), std::string::npos);
+  std::string flipped = bytes;
+  flipped[size / 3] = static_cast<char>(flipped[size / 3] ^ 0x10);
+  EXPECT_NE(message(flipped).find("checksum mismatch"), std::string::npos);
+  EXPECT_EQ(message(bytes), "(no error)");
 }
 
 TEST_F(CheckpointTest, MissingOrCorruptCheckpointIsADataErrorNamingTheFile) {
@@ -112,7 +146,7 @@ TEST_F(CheckpointTest, MissingOrCorruptCheckpointIsADataErrorNamingTheFile) {
 TEST_F(CheckpointTest, CheckpointOfAnotherArchitectureIsADataError) {
   Agent a = Make(1);
   std::string path = (dir_ / "latest").string();
-  SaveCheckpoint(path, a, Counters{});
+  SaveCheckpoint(path, a, {});
   experiment_ =
       LoadExperiment({(dir_ / "exp.toml").string(), {}, {"encoder.hidden=[64, 64]"}}, registry_);
   Agent wider = Make(1);
