@@ -1,6 +1,7 @@
 // Every experiment file and preset in experiments/ validates against the built plugins, so
 // that the files users start from never rot.
 #include <gtest/gtest.h>
+#include <toml++/toml.h>
 
 #include <cstdio>
 #include <cstdlib>
@@ -8,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "engine/batch/batch.h"
 #include "engine/config/experiment.h"
 #include "imitate/sdk/errors.h"
 #include "tests/support/plugin_test_util.h"
@@ -22,16 +24,38 @@ fs::path ExperimentsDir() {
   return fs::path(source ? source : ".") / "experiments";
 }
 
-// experiment files: every .toml outside presets/ that names an environment (bases may not)
-std::vector<fs::path> ExperimentFiles() {
+// a batch file names its experiments with a top-level `base`
+bool IsBatchFile(const fs::path& p) { return toml::parse_file(p.string()).contains("base"); }
+
+// experiment (or batch) files: every .toml outside presets/ except the shared base.toml
+std::vector<fs::path> TomlFiles(bool batches) {
   std::vector<fs::path> files;
   for (const auto& entry : fs::recursive_directory_iterator(ExperimentsDir())) {
     const fs::path& p = entry.path();
     if (p.extension() != ".toml" || p.parent_path().filename() == "presets") continue;
     if (p.filename() == "base.toml") continue;  // shared fragments, not experiments
-    files.push_back(p);
+    if (IsBatchFile(p) == batches) files.push_back(p);
   }
   return files;
+}
+std::vector<fs::path> ExperimentFiles() { return TomlFiles(false); }
+
+// Every batch file expands, and every point of it is a valid experiment.
+TEST(ExperimentsTest, EveryBatchFileExpandsToValidExperiments) {
+  std::vector<fs::path> files = TomlFiles(true);
+  ASSERT_GE(files.size(), 3u);
+  for (const fs::path& file : files) {
+    SCOPED_TRACE(file.string());
+    try {
+      std::vector<BatchRun> runs = ExpandBatch(LoadBatch(file.string()));
+      EXPECT_GE(runs.size(), 3u);
+      for (const BatchRun& run : runs) {
+        LoadExperiment({run.experiment, run.presets, run.overrides}, test_support::BuiltPlugins());
+      }
+    } catch (const Error& e) {
+      ADD_FAILURE() << e.what();
+    }
+  }
 }
 
 TEST(ExperimentsTest, EveryExperimentFileValidates) {
