@@ -15,6 +15,7 @@
 #include "engine/batch/pool.h"
 #include "engine/plugins/loader.h"
 #include "engine/report/aggregate.h"
+#include "engine/report/sinks.h"
 #include "imitate/sdk/errors.h"
 
 namespace imitate::engine {
@@ -27,17 +28,6 @@ std::string SelfPath() {
   fs::path self = fs::read_symlink("/proc/self/exe", ec);
   if (ec) throw InternalError("batch: cannot find the imitate executable (/proc/self/exe)");
   return self.string();
-}
-
-// writes `text` to `path` through a temporary file and a rename
-void WriteAtomically(const std::string& path, const std::string& text) {
-  std::string tmp = path + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::binary);
-    out << text;
-    if (!out) throw ConfigError(fmt::format("{}: cannot write the file", tmp));
-  }
-  fs::rename(tmp, path);
 }
 
 // every point loads as an experiment (one seed each: the seed changes nothing else)
@@ -88,11 +78,11 @@ int BatchCommand(const BatchArgs& args) {
     return 0;
   }
   fs::create_directories(batch_dir);
-  WriteAtomically(batch_dir + "/batch.toml", ExpansionToml(batch, runs));
+  WriteFileAtomic(batch_dir + "/batch.toml", ExpansionToml(batch, runs));
 
   // a Slurm array script instead of running here
   if (!args.slurm.empty()) {
-    WriteAtomically(args.slurm, SlurmScript(batch, runs, SelfPath(), batch_dir));
+    WriteFileAtomic(args.slurm, SlurmScript(batch, runs, SelfPath(), batch_dir));
     fs::permissions(args.slurm, fs::perms::owner_exec | fs::perms::group_exec,
                     fs::perm_options::add);
     std::printf("wrote %s: %zu array tasks; submit with `sbatch %s`\n", args.slurm.c_str(),

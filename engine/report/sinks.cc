@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <cmath>
+#include <filesystem>
 #include <fstream>
 #include <string>
 #include <vector>
@@ -142,6 +143,18 @@ std::vector<std::vector<std::string>> ReadCsv(const std::string& path) {
     if (!line.empty()) rows.push_back(SplitCsvLine(line));
   }
   return rows;
+}
+
+void WriteFileAtomic(const std::string& path, const std::string& text) {
+  std::string tmp = path + ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::binary);
+    out << text;
+    if (!out) throw DataError(fmt::format("{}: cannot write", path));
+  }
+  std::error_code ec;
+  std::filesystem::rename(tmp, path, ec);
+  if (ec) throw DataError(fmt::format("{}: cannot write: {}", path, ec.message()));
 }
 
 }  // namespace imitate::engine

@@ -50,6 +50,10 @@ class CsvSink {
 std::string FormatCsv(const RowValue& value);
 std::string FormatJson(const RowValue& value);
 
+// Writes `text` to `path` through a temporary file and a rename (readers never see a partial
+// file). Throws DataError naming the path when it cannot be written.
+void WriteFileAtomic(const std::string& path, const std::string& text);
+
 // Reads a CSV file written by CsvSink: header and rows of strings. Missing file: empty.
 std::vector<std::vector<std::string>> ReadCsv(const std::string& path);
 

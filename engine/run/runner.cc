@@ -48,17 +48,6 @@ const char* PhaseName(Phase phase) {
   return "?";
 }
 
-// writes `text` to `path` through a temporary file and a rename
-void WriteFileAtomic(const std::string& path, const std::string& text) {
-  std::string tmp = path + ".tmp";
-  {
-    std::ofstream out(tmp);
-    out << text;
-    if (!out) throw DataError(fmt::format("{}: cannot write", path));
-  }
-  fs::rename(tmp, path);
-}
-
 // One run: its state and the steps of each phase.
 class Run {
  public:
