@@ -69,6 +69,22 @@ void PrintRuns(const std::vector<BatchRun>& runs, const std::string& batch_dir) 
 int BatchCommand(const BatchArgs& args) {
   Batch batch = LoadBatch(args.file);
   std::vector<BatchRun> runs = ExpandBatch(batch);
+  if (!args.only.empty()) {
+    std::vector<BatchRun> kept;
+    for (const BatchRun& run : runs) {
+      for (const std::string& part : args.only) {
+        if (run.name.find(part) != std::string::npos) {
+          kept.push_back(run);
+          break;
+        }
+      }
+    }
+    if (kept.empty()) {
+      throw ConfigError(
+          fmt::format("--only {}: no point of {} matches", fmt::join(args.only, ", "), args.file));
+    }
+    runs = kept;
+  }
   std::string batch_dir = (fs::path(args.runs_root) / batch.name).string();
   ValidateRuns(batch, runs);
   if (args.list) {

@@ -46,8 +46,9 @@ struct BatchArgs {
   std::string runs_root = "runs";
   int64_t jobs = 1;
   bool list = false;
-  std::string slurm;       // write this Slurm array script instead of running
-  bool no_report = false;  // skip the report at the end
+  std::string slurm;              // write this Slurm array script instead of running
+  bool no_report = false;         // skip the report at the end
+  std::vector<std::string> only;  // run only the points whose names contain one of these
 };
 
 // `imitate report DIR...`: tables and learning curves of the runs under DIRs.

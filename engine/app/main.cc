@@ -64,6 +64,8 @@ int main(int argc, char** argv) {
   batch_cmd->add_option("--runs-dir", batch.runs_root, "Root of run directories")
       ->default_val("runs");
   batch_cmd->add_flag("--no-report", batch.no_report, "Skip the report at the end");
+  batch_cmd->add_option("--only", batch.only,
+                        "Run only the points whose names contain this text (repeatable)");
 
   // report
   imitate::engine::ReportArgs report;

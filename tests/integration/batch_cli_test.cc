@@ -78,6 +78,15 @@ TEST(BatchCliTest, RunsSkipsRetriesReportsAndWritesSlurm) {
   EXPECT_NE(list.out.find("--set optimizer.lr=0.003"), std::string::npos) << list.out;
   EXPECT_FALSE(fs::exists(dir + "/runs/tiny/" + good));
 
+  // --only: the points whose names contain the text
+  CliResult only = RunCli({"batch", "batch.toml", "--list", "--only", "lr=0.003"}, dir);
+  ASSERT_EQ(only.exit_code, 0) << only.err;
+  EXPECT_NE(only.out.find("4 runs"), std::string::npos) << only.out;
+  EXPECT_EQ(only.out.find("lr=0.001"), std::string::npos) << only.out;
+  CliResult none = RunCli({"batch", "batch.toml", "--only", "nothing"}, dir);
+  EXPECT_EQ(none.exit_code, 1);
+  EXPECT_NE(none.err.find("--only nothing: no point"), std::string::npos) << none.err;
+
   // --slurm: a script, nothing run
   CliResult slurm = RunCli({"batch", "batch.toml", "--slurm", "tiny.sh"}, dir);
   ASSERT_EQ(slurm.exit_code, 0) << slurm.err;
