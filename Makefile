@@ -3,8 +3,9 @@ BUILD_DIR ?= build
 JOBS ?= $(shell nproc)
 IMITATE := $(BUILD_DIR)/bin/imitate
 QUICKSTART_DEMOS := data/point_mass-20.h5
+KITCHEN_DEMOS := data/kitchen-mkls-10.h5
 
-.PHONY: deps configure build run test test-all format clean
+.PHONY: deps configure build run quickstart test test-all format clean
 
 deps:
 	@bash tools/install-deps
@@ -16,8 +17,17 @@ configure:
 build: configure
 	@cmake --build $(BUILD_DIR) -j $(JOBS)
 
-# Make the quickstart demos (once), train behaviour cloning on them, print the result table.
+# The headline: make the 10 Kitchen demos (once), run BC and CMIL on them as one batch (two
+# processes), print the table (runs/kitchen-headline/report/).
 run: deps build
+	@mkdir -p data
+	@if [ ! -f $(KITCHEN_DEMOS) ]; then \
+	  $(IMITATE) demos kitchen --expert kitchen_script --count 10 --seed 0 \
+	    --set 'observation=["state", "pixels"]' --out $(KITCHEN_DEMOS); fi
+	@$(IMITATE) batch experiments/kitchen/headline.toml -j 2
+
+# The point-mass quickstart: 20 demos, behaviour cloning, a table (about a minute).
+quickstart: deps build
 	@mkdir -p data
 	@if [ ! -f $(QUICKSTART_DEMOS) ]; then \
 	  $(IMITATE) demos point_mass --expert point_mass --count 20 --seed 0 \

@@ -69,7 +69,7 @@ std::string CheckChoice(const ParamSpec& spec, const std::string& v) {
     return "";
   }
   std::string hint = DidYouMean(v, spec.choices);
-  return fmt::format("\"{}\" is not one of {}{}", v, spec.Constraint(),
+  return fmt::format("\"{}\" is not {}{}", v, spec.Constraint(),
                      hint.empty() ? "" : fmt::format(" (did you mean \"{}\"?)", hint));
 }
 

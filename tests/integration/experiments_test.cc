@@ -48,7 +48,7 @@ TEST(ExperimentsTest, EveryBatchFileExpandsToValidExperiments) {
     SCOPED_TRACE(file.string());
     try {
       std::vector<BatchRun> runs = ExpandBatch(LoadBatch(file.string()));
-      EXPECT_GE(runs.size(), 3u);
+      EXPECT_GE(runs.size(), 1u);
       for (const BatchRun& run : runs) {
         LoadExperiment({run.experiment, run.presets, run.overrides}, test_support::BuiltPlugins());
       }

@@ -167,6 +167,8 @@ ArmVector ArmKinematics::GravitySag() const {
   return sag;
 }
 
+double Norm(const Vec3& v) { return std::sqrt(v[0] * v[0] + v[1] * v[1] + v[2] * v[2]); }
+
 Vec3 RotationError(const Mat3& current, const Mat3& desired) {
   Vec3 e{0, 0, 0};
   for (int i = 0; i < 3; ++i) {

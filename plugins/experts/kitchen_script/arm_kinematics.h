@@ -65,6 +65,9 @@ class ArmKinematics {
   std::array<double, 6 * kArmJoints> jacobian_{};  // rows: 3 position, 3 rotation
 };
 
+// Euclidean length of a 3-vector.
+double Norm(const Vec3& v);
+
 // Rotation error of frame `current` towards `desired` in world coordinates (rad, small-angle:
 // 0.5 * sum of column cross products).
 Vec3 RotationError(const Mat3& current, const Mat3& desired);

@@ -33,6 +33,10 @@ class Builder {
     return q;
   }
   double Goal(double g) { return g + Uniform(rng_, -noise_.goal_spread, noise_.goal_spread); }
+  // a controller setting drawn from [lo, hi] when randomising, else its midpoint
+  double Vary(double lo, double hi) {
+    return noise_.speed_spread > 0 ? Uniform(rng_, lo, hi) : 0.5 * (lo + hi);
+  }
 
   // appends a segment, maybe after a pause, with a jittered speed
   Segment& Add(Segment s) {
@@ -83,6 +87,21 @@ class Builder {
     s.max_steps = 15;
     return Add(s);
   }
+  // a segment that drives an object's joint to its (jittered) goal with the gripper closed; the
+  // caller sets its lead (and pivot, yaw ratio) and Add()s it
+  Segment Driver(SegmentKind kind, const std::string& label, Grasp grasp, int joint, double goal,
+                 double direction, int max_steps) {
+    Segment s;
+    s.kind = kind;
+    s.label = label;
+    s.grasp = grasp;
+    s.gripper = -1.0;
+    s.joint = joint;
+    s.goal = Goal(goal);
+    s.direction = direction;
+    s.max_steps = max_steps;
+    return s;
+  }
   std::vector<Segment> Take() { return std::move(plan_); }
 
  private:
@@ -103,43 +122,39 @@ void PlanTopDoor(Builder& b, const Vec3& handle, double door_yaw, int joint, dou
   down.yaw = door_yaw;
   down.speed = 0.5;
   b.Hold("close", Grasp::kTop, -1.0, 5).yaw = door_yaw;
-  Segment s;
-  s.kind = SegmentKind::kArc;
-  s.label = "swing door";
-  s.grasp = Grasp::kTop;
-  s.gripper = -1.0;
-  s.joint = joint;
-  s.goal = b.Goal(goal);
-  s.direction = direction;
+  // carry the handle around the hinge, yawing with the door
+  Segment s = b.Driver(SegmentKind::kArc, "swing door", Grasp::kTop, joint, goal, direction, 60);
   s.lead = 0.12 * direction;
   s.pivot = pivot;
   s.yaw_ratio = 1.0;
-  s.max_steps = 60;
   b.Add(s);
   b.Hold("release", Grasp::kTop, 1.0, 4).yaw = door_yaw;
   b.Retreat("lift off", Grasp::kTop, 0.0, {0, 0, 0.10});
 }
 
-// a door with a vertical handle at reach height: grasp it from the front (fingers closing
-// along x), then carry it around the hinge, the gripper yawing with part of the door angle
-void PlanFrontDoor(Builder& b, const Vec3& handle, int joint, double goal, double direction,
-                   const Vec3& pivot, double yaw_ratio) {
-  Vec3 grasp = b.Jitter({handle[0], handle[1] + 0.012, handle[2]}, 0.2, true, false, true);
-  b.Move("pre-grasp", b.Jitter({grasp[0], grasp[1] - 0.10, grasp[2]}, 1.0), Grasp::kFront, 1.0,
+// the front approach to a vertical bar: the open gripper `back` m before the (jittered) grasp
+// point, in slowly (`label`), close
+void FrontGrasp(Builder& b, const Vec3& point, double back, const std::string& label) {
+  Vec3 grasp = b.Jitter(point, 0.2, true, false, true);
+  b.Move("pre-grasp", b.Jitter({grasp[0], grasp[1] - back, grasp[2]}, 1.0), Grasp::kFront, 1.0,
          0.02, 45);
-  b.Move("reach handle", grasp, Grasp::kFront, 1.0, 0.01, 25).speed = 0.5;
+  b.Move(label, grasp, Grasp::kFront, 1.0, 0.01, 25).speed = 0.5;
   b.Hold("close", Grasp::kFront, -1.0, 5);
-  Segment s;
-  s.kind = SegmentKind::kArc;
-  s.label = "swing door";
-  s.gripper = -1.0;
-  s.joint = joint;
-  s.goal = b.Goal(goal);
-  s.direction = direction;
-  s.lead = 0.1 * direction;
+}
+
+// a door with a vertical handle at reach height: grasp it from the front (fingers closing
+// along x), then carry it around the hinge with the gripper yawing by at most a fifth of the
+// door angle: as the door opens, the handle's path turns towards the closing axis, so the pad
+// on the free-edge side pushes the handle by contact; a gripper yawing with the door (0.6) pulls
+// along the approach by friction only and creeps (0.005 rad per step, ~0.5 rad in 80 steps)
+void PlanFrontDoor(Builder& b, const Vec3& handle, int joint, double goal, double direction,
+                   const Vec3& pivot) {
+  FrontGrasp(b, {handle[0], handle[1] + 0.012, handle[2]}, 0.10, "reach handle");
+  // carry the handle around the hinge, leading the door by 0.15-0.25 rad
+  Segment s = b.Driver(SegmentKind::kArc, "swing door", Grasp::kFront, joint, goal, direction, 80);
+  s.lead = b.Vary(0.15, 0.25) * direction;
   s.pivot = pivot;
-  s.yaw_ratio = yaw_ratio;
-  s.max_steps = 80;
+  s.yaw_ratio = b.Vary(0.0, 0.2);
   b.Add(s);
   b.Hold("release", Grasp::kFront, 1.0, 4).keep_frame = true;
   b.Retreat("back off", Grasp::kFront, 0.08, {0, 0, 0});
@@ -147,20 +162,10 @@ void PlanFrontDoor(Builder& b, const Vec3& handle, int joint, double goal, doubl
 
 // a knob on the hood: grasp the bar, roll the gripper clockwise (seen from the robot)
 void PlanKnob(Builder& b, const Vec3& face, int joint, double goal) {
-  Vec3 grasp = b.Jitter({face[0], face[1] - 0.025, face[2]}, 0.2, true, false, true);
-  b.Move("pre-grasp", b.Jitter({grasp[0], grasp[1] - 0.09, grasp[2]}, 1.0), Grasp::kFront, 1.0,
-         0.02, 45);
-  b.Move("reach bar", grasp, Grasp::kFront, 1.0, 0.01, 25).speed = 0.5;
-  b.Hold("close", Grasp::kFront, -1.0, 5);
-  Segment s;
-  s.kind = SegmentKind::kTurn;
-  s.label = "turn knob";
-  s.gripper = -1.0;
-  s.joint = joint;
-  s.goal = b.Goal(goal);
-  s.direction = -1.0;
+  FrontGrasp(b, {face[0], face[1] - 0.025, face[2]}, 0.09, "reach bar");
+  // roll towards the goal, leading the knob by 0.35 rad
+  Segment s = b.Driver(SegmentKind::kTurn, "turn knob", Grasp::kFront, joint, goal, -1.0, 80);
   s.lead = 0.35;
-  s.max_steps = 80;
   b.Add(s);
   b.Hold("release", Grasp::kFront, 1.0, 3);
   b.Retreat("retreat", Grasp::kFront, 0.10, {0, 0, 0});
@@ -241,7 +246,7 @@ std::vector<Segment> PlanTask(const std::string& task, const PlanNoise& noise,
   if (task == "microwave") {
     PlanTopDoor(b, {-0.642, 0.493, 1.792}, 0.3, kMicrowave, -0.75, -1.0, {-1.128, 0.455, 0}, 0.145);
   } else if (task == "hinge_cabinet") {
-    PlanFrontDoor(b, {-0.526, 0.583, 2.520}, kHingeRight, 1.40, 1.0, {-0.224, 0.710, 0}, 0.6);
+    PlanFrontDoor(b, {-0.526, 0.583, 2.520}, kHingeRight, 1.40, 1.0, {-0.224, 0.710, 0});
   } else if (task == "kettle") {
     PlanKettle(b);
   } else if (task == "light_switch") {

@@ -36,7 +36,10 @@ TEST(SectionsTest, ScheduleDefaultsAndRanges) {
     }
     names.insert(spec.name);
   }
-  EXPECT_EQ(names.size(), 14u);
+  EXPECT_EQ(names.size(), 15u);
+  EXPECT_EQ(p.Int("checkpoint_every"), 0);  // checkpoints at evaluations only
+  EXPECT_THROW(Params::Make("schedule", ScheduleSpecs(), {{"checkpoint_every", int64_t{-1}}}),
+               ConfigError);
   EXPECT_EQ(p.String("replay_windows"), "uniform");  // the authors' sampling by default
   EXPECT_THROW(Params::Make("schedule", ScheduleSpecs(), {{"replay_windows", std::string("x")}}),
                ConfigError);

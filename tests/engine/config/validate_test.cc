@@ -181,7 +181,7 @@ TEST(ValidateTest, PluginParamChoices) {
   text.insert(text.find("[demos]"), "mode = \"dens\"\n");
   std::string path = dir.Write("exp.toml", text);
   EXPECT_THAT(ErrorOf([&] { Load(path); }),
-              AllOf(HasSubstr(path + ":4:8: environment.mode: \"dens\" is not one of"),
+              AllOf(HasSubstr(path + ":4:8: environment.mode: \"dens\" is not one of ["),
                     HasSubstr("did you mean \"dense\"")));
 }
 
