@@ -205,8 +205,12 @@ PoolResult RunPool(const std::vector<BatchRun>& runs, const PoolOptions& options
       } else {
         live.Event(fmt::format("{} FAILED {} after {} attempt(s) ({})", tag(i), label(i),
                                child.attempt, why));
-        result.failed.push_back(fmt::format("{}: {} (log: {})", label(i), DescribeStatus(status),
-                                            RunLogPath(options.batch_dir, runs[i])));
+        std::string tail;
+        for (const std::string& line : LastLines(RunLogPath(options.batch_dir, runs[i]), 3)) {
+          tail += "\n      | " + line;
+        }
+        result.failed.push_back(fmt::format("{}: {} (log: {}){}", label(i), DescribeStatus(status),
+                                            RunLogPath(options.batch_dir, runs[i]), tail));
       }
       continue;
     }

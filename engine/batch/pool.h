@@ -21,9 +21,11 @@ struct PoolOptions {
 };
 
 struct PoolResult {
-  int64_t finished = 0;             // ran to the end in this call
-  int64_t skipped = 0;              // had finished before
-  std::vector<std::string> failed;  // "name seed S: exit code / signal" per run out of attempts
+  int64_t finished = 0;  // ran to the end in this call
+  int64_t skipped = 0;   // had finished before
+  // per run out of attempts: "name seed S: exit code / signal (log: PATH)" and the log's last
+  // lines, each on its own indented line
+  std::vector<std::string> failed;
 };
 
 // True when the run directory holds a summary.csv (what a finished run writes last).

@@ -103,6 +103,7 @@ TEST(BatchCliTest, RunsSkipsRetriesReportsAndWritesSlurm) {
   EXPECT_NE(run.err.find("FAILED " + bad + " seed 0 after 2 attempt(s)"), std::string::npos)
       << run.err;
   EXPECT_NE(run.err.find("missing.h5"), std::string::npos) << "the failure's reason";
+  EXPECT_NE(run.err.find("      | imitate: error: "), std::string::npos) << "the log's last lines";
   for (int seed : {0, 1}) {
     EXPECT_TRUE(
         fs::exists(dir + "/runs/tiny/" + good + "/" + std::to_string(seed) + "/summary.csv"));

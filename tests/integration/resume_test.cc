@@ -192,5 +192,21 @@ TEST_F(ResumeTest, CorruptLatestFallsBackAndOtherConfigurationsAreRefused) {
   EXPECT_EQ(WithoutWallTime(*dir_ + "/a/r/0/eval.csv"), WithoutWallTime(rc + "/eval.csv"));
 }
 
+// A kill between the two renames of a checkpoint write leaves no `latest`, only the previous
+// one (and perhaps a partial temporary file): the run resumes from the previous one.
+TEST_F(ResumeTest, KillInsideACheckpointWriteResumesFromThePreviousOne) {
+  CliResult d = RunCli({"run", "exp.toml", "--runs-dir", "d", "--quiet"}, *dir_, 0.5 * seconds_);
+  ASSERT_EQ(d.exit_code, -1) << "finished before the kill";
+  const std::string rd = *dir_ + "/d/r/0";
+  ASSERT_TRUE(fs::exists(rd + "/checkpoints/latest.previous"));
+  fs::remove(rd + "/checkpoints/latest");
+  WriteFile(rd + "/checkpoints/latest.tmp12345", "a partial checkpoint");
+  CliResult resumed = RunCli({"run", "exp.toml", "--runs-dir", "d"}, *dir_);
+  ASSERT_EQ(resumed.exit_code, 0) << resumed.err;
+  EXPECT_NE(resumed.err.find("resuming from the previous checkpoint"), std::string::npos)
+      << resumed.err;
+  EXPECT_EQ(WithoutWallTime(*dir_ + "/a/r/0/eval.csv"), WithoutWallTime(rd + "/eval.csv"));
+}
+
 }  // namespace
 }  // namespace imitate::testing
