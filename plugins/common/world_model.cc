@@ -16,12 +16,6 @@ constexpr int64_t kDiagnosticStates = 64;  // start states of the disagreement d
 constexpr int64_t kDiagnosticSteps = 5;    // random-action steps it imagines
 }  // namespace
 
-std::string KeyList(const TensorMap& map) {
-  std::vector<std::string> names;
-  for (const auto& entry : map) names.push_back(entry.first);
-  return fmt::format("{}", fmt::join(names, ", "));
-}
-
 std::pair<torch::Tensor, torch::Tensor> StateActionPairs(const torch::Tensor& features,
                                                          const DeviceBatch& batch) {
   const int64_t steps = batch.action.size(1);

@@ -13,6 +13,7 @@
 #include "imitate/sdk/dynamics.h"
 #include "imitate/sdk/encoder.h"
 #include "imitate/sdk/optimizer.h"
+#include "plugins/common/describe.h"
 #include "plugins/common/optim.h"
 
 namespace imitate::plugins {
@@ -89,9 +90,6 @@ std::pair<torch::Tensor, torch::Tensor> StateActionPairs(const torch::Tensor& fe
 
 // Entropy of a diagonal Gaussian with standard deviations `std` [..., S], summed over S.
 torch::Tensor GaussianEntropy(const torch::Tensor& std);
-
-// The names of a map's keys, comma-separated (for messages).
-std::string KeyList(const TensorMap& map);
 
 }  // namespace imitate::plugins
 

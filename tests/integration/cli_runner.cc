@@ -41,6 +41,16 @@ void WriteFile(const std::string& path, const std::string& text) {
 
 CliResult RunCli(const std::vector<std::string>& args, const std::string& cwd,
                  double kill_after_seconds) {
+  if (kill_after_seconds <= 0) return RunCliUntil(args, cwd, [] { return false; });
+  auto deadline = std::chrono::steady_clock::now() +
+                  std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                      std::chrono::duration<double>(kill_after_seconds));
+  return RunCliUntil(args, cwd,
+                     [deadline] { return std::chrono::steady_clock::now() >= deadline; });
+}
+
+CliResult RunCliUntil(const std::vector<std::string>& args, const std::string& cwd,
+                      const std::function<bool()>& kill_when) {
   const char* bin_dir = std::getenv("IMITATE_BINARY_DIR");
   std::string exe = std::string(bin_dir ? bin_dir : ".") + "/bin/imitate";
   std::string out_path = cwd + "/.cli_stdout", err_path = cwd + "/.cli_stderr";
@@ -60,21 +70,15 @@ CliResult RunCli(const std::vector<std::string>& args, const std::string& cwd,
     execv(exe.c_str(), argv.data());
     _exit(127);
   }
+  // wait, killing it when asked
   int status = 0;
-  if (kill_after_seconds > 0) {
-    auto deadline = std::chrono::steady_clock::now() +
-                    std::chrono::duration_cast<std::chrono::steady_clock::duration>(
-                        std::chrono::duration<double>(kill_after_seconds));
-    while (waitpid(pid, &status, WNOHANG) == 0) {
-      if (std::chrono::steady_clock::now() >= deadline) {
-        kill(pid, SIGKILL);
-        waitpid(pid, &status, 0);
-        break;
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  while (waitpid(pid, &status, WNOHANG) == 0) {
+    if (kill_when()) {
+      kill(pid, SIGKILL);
+      waitpid(pid, &status, 0);
+      break;
     }
-  } else {
-    waitpid(pid, &status, 0);
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
   }
   CliResult result;
   result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;

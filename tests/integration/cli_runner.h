@@ -2,6 +2,7 @@
 #ifndef IMITATE_TESTS_INTEGRATION_CLI_RUNNER_H_
 #define IMITATE_TESTS_INTEGRATION_CLI_RUNNER_H_
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -17,6 +18,10 @@ struct CliResult {
 // With `kill_after_seconds` > 0 the process gets SIGKILL when it runs longer (exit_code -1).
 CliResult RunCli(const std::vector<std::string>& args, const std::string& cwd,
                  double kill_after_seconds = 0);
+
+// The same, with SIGKILL once `kill_when()` (polled every few milliseconds) returns true.
+CliResult RunCliUntil(const std::vector<std::string>& args, const std::string& cwd,
+                      const std::function<bool()>& kill_when);
 
 // A fresh empty temporary folder for one test.
 std::string MakeTempDir(const std::string& tag);

@@ -10,9 +10,12 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <functional>
+#include <memory>
 #include <random>
 #include <sstream>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "engine/report/sinks.h"
@@ -106,6 +109,29 @@ int64_t CompareArchives(torch::serialize::InputArchive& a, torch::serialize::Inp
   return compared;
 }
 
+// lines in a file (0 when missing), optionally only those containing `text`
+int64_t CountLines(const std::string& path, const std::string& text = "") {
+  std::ifstream in(path);
+  int64_t n = 0;
+  for (std::string line; std::getline(in, line);) n += line.find(text) != std::string::npos;
+  return n;
+}
+
+// A kill condition: `path` holds at least `lines` lines containing `text`, and then a random
+// 0-150 ms more (so that kills land anywhere, checkpoint writes included).
+std::function<bool()> KillAfter(const std::string& path, int64_t lines, const std::string& text,
+                                std::mt19937& rng) {
+  auto delay = std::chrono::milliseconds(std::uniform_int_distribution<int>(0, 150)(rng));
+  auto since = std::make_shared<std::chrono::steady_clock::time_point>();
+  return [=] {
+    if (*since == std::chrono::steady_clock::time_point{}) {
+      if (CountLines(path, text) < lines) return false;
+      *since = std::chrono::steady_clock::now();
+    }
+    return std::chrono::steady_clock::now() - *since >= delay;
+  };
+}
+
 class ResumeTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
@@ -117,40 +143,41 @@ class ResumeTest : public ::testing::Test {
               0);
     WriteFile(*dir_ + "/exp.toml", kExperiment);
     // the uninterrupted reference
-    auto start = std::chrono::steady_clock::now();
     CliResult a = RunCli({"run", "exp.toml", "--runs-dir", "a", "--quiet"}, *dir_);
     ASSERT_EQ(a.exit_code, 0) << a.err;
-    seconds_ = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   }
   static void TearDownTestSuite() { fs::remove_all(*dir_); }
   static std::string* dir_;
-  static double seconds_;
 };
 std::string* ResumeTest::dir_ = nullptr;
-double ResumeTest::seconds_ = 0;
 
 TEST_F(ResumeTest, KilledAndResumedRunEqualsAnUninterruptedOne) {
-  // SIGKILL at random moments (each attempt re-pays the start-up: the first kills land in the
-  // offline phases, later ones online), then let it finish
+  // SIGKILL at moments set by the run's own progress (not the clock, which a busy machine
+  // stretches): twice in the offline phases, twice online, each a random 0-150 ms late
   std::mt19937 rng(7);
-  std::uniform_real_distribution<double> jitter(0.8, 1.2);
+  const std::string rb = *dir_ + "/b/r/0";
+  const std::vector<std::tuple<std::string, int64_t, std::string>> kills_at = {
+      {rb + "/train.csv", 5, ""},        // pretraining, after the checkpoint of update 10
+      {rb + "/train.csv", 10, ""},       // the BC warm-up
+      {rb + "/eval.csv", 4, "online"},   // online, after two evaluations
+      {rb + "/eval.csv", 8, "online"}};  // online, later
   int kills = 0;
   std::string logs;
-  for (double fraction : {0.2, 0.3, 0.45, 0.6}) {
-    CliResult b =
-        RunCli({"run", "exp.toml", "--runs-dir", "b"}, *dir_, fraction * jitter(rng) * seconds_);
+  for (const auto& [file, lines, text] : kills_at) {
+    CliResult b = RunCliUntil({"run", "exp.toml", "--runs-dir", "b"}, *dir_,
+                              KillAfter(file, lines, text, rng));
     logs += b.err;
-    if (b.exit_code == -1) ++kills;
-    if (b.exit_code == 0) break;
+    kills += b.exit_code == -1;
+    ASSERT_NE(b.exit_code, 0) << "finished before the kill";
   }
-  EXPECT_GE(kills, 3) << "the run was too short to be killed (" << seconds_ << " s)";
+  EXPECT_EQ(kills, 4) << logs;
   // the kills hit both the offline phases and the online one
   EXPECT_NE(logs.find("env step 0,"), std::string::npos) << logs;
   EXPECT_NE(logs.find("online episodes)"), std::string::npos) << logs;
   CliResult b = RunCli({"run", "exp.toml", "--runs-dir", "b"}, *dir_);
   ASSERT_EQ(b.exit_code, 0) << b.err;
 
-  const std::string ra = *dir_ + "/a/r/0", rb = *dir_ + "/b/r/0";
+  const std::string ra = *dir_ + "/a/r/0";
   ASSERT_TRUE(fs::exists(rb + "/summary.csv"));
   // eval rows: continuous, no duplicates, no gaps, the same values
   auto eval_a = WithoutWallTime(ra + "/eval.csv");
@@ -167,9 +194,11 @@ TEST_F(ResumeTest, KilledAndResumedRunEqualsAnUninterruptedOne) {
 
 TEST_F(ResumeTest, CorruptLatestFallsBackAndOtherConfigurationsAreRefused) {
   // stop it somewhere in the middle, after a few checkpoints
-  CliResult c = RunCli({"run", "exp.toml", "--runs-dir", "c", "--quiet"}, *dir_, 0.5 * seconds_);
-  ASSERT_EQ(c.exit_code, -1) << "finished before the kill";
+  std::mt19937 rng(11);
   const std::string rc = *dir_ + "/c/r/0";
+  CliResult c = RunCliUntil({"run", "exp.toml", "--runs-dir", "c", "--quiet"}, *dir_,
+                            KillAfter(rc + "/eval.csv", 4, "online", rng));
+  ASSERT_EQ(c.exit_code, -1) << "finished before the kill";
   ASSERT_TRUE(fs::exists(rc + "/checkpoints/latest.previous"));
 
   // a different configuration: refused, naming the key, and nothing is changed
@@ -195,9 +224,11 @@ TEST_F(ResumeTest, CorruptLatestFallsBackAndOtherConfigurationsAreRefused) {
 // A kill between the two renames of a checkpoint write leaves no `latest`, only the previous
 // one (and perhaps a partial temporary file): the run resumes from the previous one.
 TEST_F(ResumeTest, KillInsideACheckpointWriteResumesFromThePreviousOne) {
-  CliResult d = RunCli({"run", "exp.toml", "--runs-dir", "d", "--quiet"}, *dir_, 0.5 * seconds_);
-  ASSERT_EQ(d.exit_code, -1) << "finished before the kill";
+  std::mt19937 rng(13);
   const std::string rd = *dir_ + "/d/r/0";
+  CliResult d = RunCliUntil({"run", "exp.toml", "--runs-dir", "d", "--quiet"}, *dir_,
+                            KillAfter(rd + "/eval.csv", 6, "online", rng));
+  ASSERT_EQ(d.exit_code, -1) << "finished before the kill";
   ASSERT_TRUE(fs::exists(rd + "/checkpoints/latest.previous"));
   fs::remove(rd + "/checkpoints/latest");
   WriteFile(rd + "/checkpoints/latest.tmp12345", "a partial checkpoint");

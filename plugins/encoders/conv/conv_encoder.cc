@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "imitate/sdk/errors.h"
+#include "plugins/common/describe.h"
 
 namespace imitate::plugins {
 
@@ -13,19 +14,6 @@ namespace {
 
 constexpr int64_t kImageChannels = 3;
 constexpr int64_t kDecodedSide = 64;  // the paper's decoder makes 64x64 images
-
-// a space as users read it: "uint8 [64, 64, 3]"
-std::string Describe(const Space& space) {
-  return fmt::format("{} [{}]", DtypeName(space.dtype), fmt::join(space.shape, ", "));
-}
-
-// the names of a map's keys, comma-separated
-template <typename Map>
-std::string KeyNames(const Map& map) {
-  std::vector<std::string> names;
-  for (const auto& entry : map) names.push_back(entry.first);
-  return fmt::format("{}", fmt::join(names, ", "));
-}
 
 // the device a module's parameters live on
 torch::Device DeviceOf(const torch::nn::Module& module) {
@@ -82,20 +70,20 @@ void ConvEncoder::Build(const ObservationSpace& space, int64_t decoder_input_siz
     if (it == space.end()) {
       throw ConfigError(
           fmt::format("{}.keys: observation '{}' is not produced by the environment (it has: {})",
-                      path_, key, KeyNames(space)));
+                      path_, key, KeyList(space)));
     }
     const Space& s = it->second;
     if (s.dtype != torch::kUInt8 || s.shape.size() != 3 || s.shape[2] != kImageChannels) {
       throw ConfigError(fmt::format(
           "{}.keys: observation '{}' is {}; the conv encoder needs uint8 [H, W, 3] images (use "
           "the mlp encoder for float vectors)",
-          path_, key, Describe(s)));
+          path_, key, SpaceText(s)));
     }
     if (height_ > 0 && (s.shape[0] != height_ || s.shape[1] != width_)) {
       throw ConfigError(
           fmt::format("{}.keys: observation '{}' is {}, but '{}' is {}x{}; the keys "
                       "must have one image size",
-                      path_, key, Describe(s), keys_.front(), height_, width_));
+                      path_, key, SpaceText(s), keys_.front(), height_, width_));
     }
     height_ = s.shape[0];
     width_ = s.shape[1];
@@ -191,7 +179,7 @@ torch::Tensor ConvEncoder::Preprocess(const TensorMap& observation, torch::Devic
     auto it = observation.find(key);
     if (it == observation.end()) {
       throw DataError(fmt::format("conv encoder: the observation has no key '{}' (it has: {})", key,
-                                  KeyNames(observation)));
+                                  KeyList(observation)));
     }
     // uint8 [..., H, W, 3], the same leading dims for every key
     const torch::Tensor& t = it->second;

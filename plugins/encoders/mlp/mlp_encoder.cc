@@ -6,20 +6,9 @@
 #include <utility>
 
 #include "imitate/sdk/errors.h"
+#include "plugins/common/describe.h"
 
 namespace imitate::plugins {
-
-namespace {
-
-// the names of a map's keys, comma-separated
-template <typename Map>
-std::string KeyList(const Map& map) {
-  std::vector<std::string> names;
-  for (const auto& entry : map) names.push_back(entry.first);
-  return fmt::format("{}", fmt::join(names, ", "));
-}
-
-}  // namespace
 
 // ----- module ----- //
 

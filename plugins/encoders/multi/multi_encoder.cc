@@ -8,6 +8,7 @@
 #include <utility>
 
 #include "imitate/sdk/errors.h"
+#include "plugins/common/describe.h"
 #include "plugins/encoders/conv/conv_encoder.h"
 #include "plugins/encoders/mlp/mlp_encoder.h"
 
@@ -24,19 +25,6 @@ Part PartFor(const Space& s) {
   if (s.dtype == torch::kUInt8 && s.shape.size() == 3 && s.shape[2] == 3) return Part::kConv;
   if (s.dtype == torch::kFloat32 && s.shape.size() == 1) return Part::kMlp;
   return Part::kNone;
-}
-
-// a space as users read it: "float32 [4, 4]"
-std::string Describe(const Space& space) {
-  return fmt::format("{} [{}]", DtypeName(space.dtype), fmt::join(space.shape, ", "));
-}
-
-// the names of a map's keys, comma-separated
-template <typename Map>
-std::string KeyNames(const Map& map) {
-  std::vector<std::string> names;
-  for (const auto& entry : map) names.push_back(entry.first);
-  return fmt::format("{}", fmt::join(names, ", "));
 }
 
 // `part`'s specs but the shared ones, each doc prefixed with the part's name
@@ -124,7 +112,7 @@ void MultiEncoder::Build(const ObservationSpace& space, int64_t decoder_input_si
       throw ConfigError(fmt::format(
           "{}.keys: the environment has no uint8 [H, W, 3] image or float32 vector observation "
           "for the multi encoder (it has: {})",
-          path, KeyNames(space)));
+          path, KeyList(space)));
     }
   }
   // each key an image (conv part) or a float vector (mlp part) of the space
@@ -134,7 +122,7 @@ void MultiEncoder::Build(const ObservationSpace& space, int64_t decoder_input_si
     if (it == space.end()) {
       throw ConfigError(
           fmt::format("{}.keys: observation '{}' is not produced by the environment (it has: {})",
-                      path, key, KeyNames(space)));
+                      path, key, KeyList(space)));
     }
     switch (PartFor(it->second)) {
       case Part::kConv:
@@ -147,7 +135,7 @@ void MultiEncoder::Build(const ObservationSpace& space, int64_t decoder_input_si
         throw ConfigError(fmt::format(
             "{}.keys: observation '{}' is {}; the multi encoder reads uint8 [H, W, 3] images and "
             "float32 [D] vectors",
-            path, key, Describe(it->second)));
+            path, key, SpaceText(it->second)));
     }
   }
   // the parts, each decoding the same features; one module holds both
