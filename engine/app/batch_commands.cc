@@ -16,6 +16,7 @@
 #include "engine/plugins/loader.h"
 #include "engine/report/aggregate.h"
 #include "engine/report/sinks.h"
+#include "engine/run/resume.h"
 #include "imitate/sdk/errors.h"
 
 namespace imitate::engine {
@@ -30,18 +31,37 @@ std::string SelfPath() {
   return self.string();
 }
 
-// every point loads as an experiment (one seed each: the seed changes nothing else)
-void ValidateRuns(const Batch& batch, const std::vector<BatchRun>& runs) {
+// Every point loads as an experiment (one seed each: the seed changes nothing else), and a
+// finished run of the batch must be of the same configuration: a batch file edited after its
+// runs finished would otherwise skip them and report stale results under the new settings.
+void ValidateRuns(const Batch& batch, const std::vector<BatchRun>& runs,
+                  const std::string& batch_dir) {
   Registry registry;
   LoadPluginDirectories(PluginSearchPath(), registry);
   std::set<std::string> checked;
   for (const BatchRun& run : runs) {
-    if (!checked.insert(run.name).second) continue;
-    ExperimentSource source{run.experiment, run.presets, run.overrides};
+    const bool finished = RunFinished(batch_dir, run);
+    if (!checked.insert(run.name).second && !finished) continue;
+    std::vector<std::string> overrides = run.overrides;
+    overrides.push_back(fmt::format("name=\"{}\"", run.name));
+    overrides.push_back(fmt::format("seed={}", run.seed));
+    Experiment experiment;
     try {
-      LoadExperiment(source, registry);
+      experiment = LoadExperiment({run.experiment, run.presets, overrides}, registry);
     } catch (const ConfigError& e) {
       throw ConfigError(fmt::format("{}: point '{}': {}", batch.path, run.name, e.what()));
+    }
+    if (!finished) continue;
+    std::string dir = fmt::format("{}/{}/{}", batch_dir, run.name, run.seed);
+    std::ifstream in(dir + "/resolved.toml");
+    std::string before((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    std::vector<std::string> keys =
+        DifferingKeys(before, ResolvedToml(experiment, HostFingerprint(), ""));
+    if (!keys.empty()) {
+      throw ConfigError(fmt::format(
+          "{}: {} finished with a different configuration (differing: {}); move it away or "
+          "give the batch another name",
+          batch.path, dir, fmt::join(keys, ", ")));
     }
   }
 }
@@ -86,7 +106,7 @@ int BatchCommand(const BatchArgs& args) {
     runs = kept;
   }
   std::string batch_dir = (fs::path(args.runs_root) / batch.name).string();
-  ValidateRuns(batch, runs);
+  ValidateRuns(batch, runs, batch_dir);
   if (args.list) {
     PrintRuns(runs, batch_dir);
     std::printf("%zu runs (%zu points x %zu seeds) in %s\n", runs.size(),

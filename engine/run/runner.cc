@@ -400,30 +400,34 @@ void PrintResultTable(const std::string& title, const Metrics& metrics, int64_t 
 RunResult RunExperiment(const Experiment& experiment, const Registry& registry,
                         const RunOptions& options, Console& console) {
   std::string dir = RunDirectory(experiment, options);
-  // a finished run is reported, not repeated
-  RunResult done;
-  done.final_eval = ReadSummary(dir, &done.eval_episodes);
-  if (!done.final_eval.empty()) {
-    done.run_dir = dir;
-    done.already_finished = true;
-    console.Info(fmt::format("{} already finished (delete it to run again)", dir));
-    return done;
-  }
-  // an interrupted run with a checkpoint continues, if it is the same experiment
   const std::string latest = dir + "/checkpoints/latest";
   const bool resumable = fs::exists(latest) || fs::exists(PreviousCheckpoint(latest));
-  if (resumable) {
+  RunResult done;
+  done.final_eval = ReadSummary(dir, &done.eval_episodes);
+  const bool finished = !done.final_eval.empty();
+
+  // a finished or resumable run directory must hold the same experiment
+  if (finished || resumable) {
     std::ifstream in(dir + "/resolved.toml");
     std::string before((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
     std::string now = ResolvedToml(experiment, HostFingerprint(), IMITATE_GIT_REVISION);
     std::vector<std::string> keys = DifferingKeys(before, now);
     if (!keys.empty()) {
-      throw ConfigError(fmt::format(
-          "{} holds an unfinished run of a different configuration (differing: {}); resume it "
-          "with the same settings, or choose another name or --runs-dir",
-          dir, fmt::join(keys, ", ")));
+      throw ConfigError(
+          fmt::format("{} holds {} run of a different configuration (differing: {}); {}, or choose "
+                      "another name or --runs-dir",
+                      dir, finished ? "a finished" : "an unfinished", fmt::join(keys, ", "),
+                      finished ? "delete it to run again" : "resume it with the same settings"));
     }
-  } else if (fs::exists(dir)) {
+  }
+  // a finished run is reported, not repeated
+  if (finished) {
+    done.run_dir = dir;
+    done.already_finished = true;
+    console.Info(fmt::format("{} already finished (delete it to run again)", dir));
+    return done;
+  }
+  if (!resumable && fs::exists(dir)) {
     // one that stopped before its first checkpoint is kept aside, not overwritten
     std::string aside = fmt::format("{}.interrupted-{}", dir, std::time(nullptr));
     fs::rename(dir, aside);

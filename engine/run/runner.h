@@ -35,8 +35,9 @@ struct RunResult {
 };
 
 // Runs `experiment`. A finished run directory is reported, not run again; an unfinished one
-// with a checkpoint is resumed (a ConfigError names the keys when the experiment differs; only
-// `threads` may change); one without a checkpoint is renamed to <dir>.interrupted-<unix time>.
+// with a checkpoint is resumed; either is refused with a ConfigError naming the keys when it
+// holds a different experiment (only `threads` may change). One without a checkpoint is
+// renamed to <dir>.interrupted-<unix time>.
 // Throws imitate::Error subclasses for user-facing failures.
 RunResult RunExperiment(const Experiment& experiment, const Registry& registry,
                         const RunOptions& options, Console& console);

@@ -125,6 +125,19 @@ TEST(BatchCliTest, RunsSkipsRetriesReportsAndWritesSlurm) {
   EXPECT_NE(again.err.find("0 finished, 4 skipped (finished before), 4 failed"), std::string::npos)
       << again.err;
 
+  // the batch file edited after its runs finished: refused, naming the run and the key
+  {
+    std::string edited = kBatch;
+    edited.insert(edited.find("[grid]"), "set = [\"schedule.eval_episodes=3\"]\n");
+    WriteFile(dir + "/batch.toml", edited);
+  }
+  CliResult edited = RunCli({"batch", "batch.toml", "--list"}, dir);
+  EXPECT_EQ(edited.exit_code, 1);
+  EXPECT_NE(edited.err.find("finished with a different configuration (differing: "
+                            "schedule.eval_episodes)"),
+            std::string::npos)
+      << edited.err;
+
   // a bad grid key is caught before anything runs, naming the point and the key
   WriteFile(dir + "/typo.toml", "base = \"exp.toml\"\n[grid]\noptimizer.lrr = [1e-3]\n");
   CliResult typo = RunCli({"batch", "typo.toml"}, dir);
