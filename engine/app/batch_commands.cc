@@ -53,10 +53,8 @@ void ValidateRuns(const Batch& batch, const std::vector<BatchRun>& runs,
     }
     if (!finished) continue;
     std::string dir = fmt::format("{}/{}/{}", batch_dir, run.name, run.seed);
-    std::ifstream in(dir + "/resolved.toml");
-    std::string before((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
     std::vector<std::string> keys =
-        DifferingKeys(before, ResolvedToml(experiment, HostFingerprint(), ""));
+        KeysDifferingFromRun(dir, ResolvedToml(experiment, HostFingerprint(), ""));
     if (!keys.empty()) {
       throw ConfigError(fmt::format(
           "{}: {} finished with a different configuration (differing: {}); move it away or "

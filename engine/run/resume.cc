@@ -9,6 +9,8 @@
 
 #include <cstring>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <map>
 #include <sstream>
 #include <string>
@@ -203,6 +205,13 @@ std::vector<std::string> DifferingKeys(const std::string& resolved_a,
     if (k != "threads" && !a.count(k)) keys.push_back(k);
   }
   return keys;
+}
+
+std::vector<std::string> KeysDifferingFromRun(const std::string& run_dir,
+                                              const std::string& resolved_now) {
+  std::ifstream in(run_dir + "/resolved.toml");
+  std::string before((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  return DifferingKeys(before, resolved_now);
 }
 
 void TruncateFile(const std::string& path, int64_t size) {

@@ -48,6 +48,12 @@ Episode LoadEpisode(const std::string& run_dir, int64_t index);
 std::vector<std::string> DifferingKeys(const std::string& resolved_a,
                                        const std::string& resolved_b);
 
+// The keys in which the run directory's resolved.toml differs from `resolved_now` (the
+// experiment about to run there, as ResolvedToml writes it); a missing file differs in every
+// key.
+std::vector<std::string> KeysDifferingFromRun(const std::string& run_dir,
+                                              const std::string& resolved_now);
+
 // Cuts a file back to `size` bytes (no-op when it is shorter or missing).
 void TruncateFile(const std::string& path, int64_t size);
 

@@ -408,10 +408,8 @@ RunResult RunExperiment(const Experiment& experiment, const Registry& registry,
 
   // a finished or resumable run directory must hold the same experiment
   if (finished || resumable) {
-    std::ifstream in(dir + "/resolved.toml");
-    std::string before((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    std::string now = ResolvedToml(experiment, HostFingerprint(), IMITATE_GIT_REVISION);
-    std::vector<std::string> keys = DifferingKeys(before, now);
+    std::vector<std::string> keys = KeysDifferingFromRun(
+        dir, ResolvedToml(experiment, HostFingerprint(), IMITATE_GIT_REVISION));
     if (!keys.empty()) {
       throw ConfigError(
           fmt::format("{} holds {} run of a different configuration (differing: {}); {}, or choose "
