@@ -1,6 +1,7 @@
 // `imitate batch` and `imitate report`: ablation batches as child processes, and the tables and
 // plots that aggregate their runs.
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <unistd.h>
 
 #include <filesystem>

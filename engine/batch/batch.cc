@@ -1,6 +1,7 @@
 #include "engine/batch/batch.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <toml++/toml.h>
 
 #include <algorithm>
@@ -210,7 +211,8 @@ Batch LoadBatch(const std::string& path) {
   if (batch.retries < 0) Fail(path, "retries", "expected an integer >= 0");
   if (const toml::node* n = root.get("seeds")) {
     batch.seeds.clear();
-    for (const toml::node& s : AxisList(*n, "seeds")) {
+    const std::string key = "seeds";  // a named key: the list outlives no temporary
+    for (const toml::node& s : AxisList(*n, key)) {
       batch.seeds.push_back(Get<int64_t>(s, "seeds", "integers"));
     }
   }

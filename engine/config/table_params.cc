@@ -1,6 +1,7 @@
 #include "engine/config/table_params.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <algorithm>
 #include <map>

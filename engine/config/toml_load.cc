@@ -1,6 +1,7 @@
 #include "engine/config/toml_load.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <algorithm>
 #include <filesystem>

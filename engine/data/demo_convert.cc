@@ -1,6 +1,7 @@
 #include "engine/data/demo_convert.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <hdf5.h>
 
 #include <filesystem>

@@ -1,6 +1,7 @@
 #include "engine/data/demo_layout.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <algorithm>
 #include <cctype>

@@ -1,6 +1,7 @@
 #include "engine/data/episode.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <algorithm>
 #include <string>

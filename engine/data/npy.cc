@@ -1,6 +1,7 @@
 #include "engine/data/npy.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <cctype>
 #include <cstdint>

@@ -1,6 +1,7 @@
 #include "engine/plugins/registry.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <set>
 #include <string>

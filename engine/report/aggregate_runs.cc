@@ -1,5 +1,6 @@
 // Reading run directories for `imitate report`: discovery, configuration keys, eval points.
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <algorithm>
 #include <cctype>

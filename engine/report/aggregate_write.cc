@@ -1,6 +1,7 @@
 // The outputs of `imitate report`: markdown table, report.csv, gnuplot data and plots.
 #include <fcntl.h>
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <spawn.h>
 #include <sys/wait.h>
 

@@ -3,11 +3,18 @@
 #include <fmt/format.h>
 #include <torch/types.h>
 
+#include <filesystem>
 #include <string>
 #include <utility>
 #include <vector>
 
 namespace imitate::engine {
+
+// the file of one episode in a video folder (declared in video.h)
+std::string EpisodeVideoPath(const std::string& dir, int64_t index, const std::string& ext) {
+  std::string suffix = !ext.empty() && ext[0] == '.' ? ext.substr(1) : ext;
+  return (std::filesystem::path(dir) / fmt::format("episode_{:04d}.{}", index, suffix)).string();
+}
 
 std::string StepCaption(int64_t step, const Metrics& metrics) {
   std::string caption = fmt::format("step {}", step);

@@ -1,6 +1,7 @@
 #include "engine/report/sinks.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <cmath>
 #include <filesystem>

@@ -2,6 +2,7 @@
 #ifndef IMITATE_ENGINE_REPORT_SINKS_H_
 #define IMITATE_ENGINE_REPORT_SINKS_H_
 
+#include <cstdint>
 #include <cstdio>
 #include <string>
 #include <utility>

@@ -273,9 +273,4 @@ void VideoWriter::Close() {
   }
 }
 
-std::string EpisodeVideoPath(const std::string& dir, int64_t index, const std::string& ext) {
-  std::string suffix = !ext.empty() && ext[0] == '.' ? ext.substr(1) : ext;
-  return (fs::path(dir) / fmt::format("episode_{:04d}.{}", index, suffix)).string();
-}
-
 }  // namespace imitate::engine

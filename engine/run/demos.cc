@@ -1,6 +1,7 @@
 #include "engine/run/demos.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <torch/torch.h>
 
 #include <algorithm>

@@ -3,6 +3,7 @@
 #define IMITATE_PLUGINS_COMMON_DESCRIBE_H_
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <string>
 #include <vector>

@@ -1,6 +1,7 @@
 #include "imitate/sdk/spaces.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <cmath>
 #include <string>

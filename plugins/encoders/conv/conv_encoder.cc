@@ -1,6 +1,7 @@
 #include "plugins/encoders/conv/conv_encoder.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <torch/torch.h>
 
 #include <utility>

@@ -1,6 +1,7 @@
 #include "plugins/encoders/multi/multi_encoder.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <torch/torch.h>
 
 #include <algorithm>

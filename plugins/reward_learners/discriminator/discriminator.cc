@@ -1,6 +1,7 @@
 #include "plugins/reward_learners/discriminator/discriminator.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <torch/torch.h>
 
 #include <algorithm>
