@@ -5,6 +5,7 @@
 
 #include <limits>
 #include <utility>
+#include <vector>
 
 #include "imitate/sdk/errors.h"
 #include "plugins/common/imagine.h"
@@ -169,6 +170,30 @@ torch::Tensor CmilOptimizer::Q(Mlp& critic, const torch::Tensor& features,
 
 // ----- training ----- //
 
+namespace {
+
+// Global norms of one term's gradient (`part`) and of the rest (the parameters' stored
+// gradients minus `part`), before clipping; one device-to-host copy.
+std::pair<double, double> SplitGradNorms(const std::vector<torch::Tensor>& parameters,
+                                         const std::vector<torch::Tensor>& part) {
+  torch::NoGradGuard no_grad;
+  std::vector<torch::Tensor> part_sq, rest_sq;
+  for (size_t i = 0; i < parameters.size(); ++i) {
+    const torch::Tensor& total = parameters[i].grad();
+    if (!total.defined()) continue;
+    const bool split = part[i].defined();
+    rest_sq.push_back((split ? total - part[i] : total).square().sum());
+    if (split) part_sq.push_back(part[i].square().sum());
+  }
+  auto norm = [](const std::vector<torch::Tensor>& squares) {
+    return squares.empty() ? torch::zeros({}) : torch::stack(squares).sum().sqrt().cpu();
+  };
+  torch::Tensor norms = torch::stack({norm(part_sq), norm(rest_sq)}).to(torch::kDouble);
+  return {norms[0].item<double>(), norms[1].item<double>()};
+}
+
+}  // namespace
+
 Metrics CmilOptimizer::Update(Phase phase, const Batch& replay, const Batch& expert) {
   CheckBuilt("Update");
   if (phase == Phase::kBehaviorCloning) return BehaviorCloningUpdate(expert);
@@ -280,10 +305,17 @@ Metrics CmilOptimizer::FullUpdate(const Batch& replay, const Batch& expert) {
   }
   torch::Tensor critic_loss = model_loss + real_critic_weight_ * real_loss;
 
-  // 6. gradients from the one graph, then the steps
+  // 6. gradients from the one graph, then the steps; the BC term's own actor gradient first
+  // (a small graph: the actor on the expert pairs) to report how it weighs against the rest
+  std::vector<torch::Tensor> bc_grads =
+      torch::autograd::grad({bc_weight_ * bc_nll}, actor_opt_->parameters(), /*grad_outputs=*/{},
+                            /*retain_graph=*/true, /*create_graph=*/false, /*allow_unused=*/true);
   discriminator_opt_->Backward(discriminator.loss, /*retain_graph=*/true);
   actor_opt_->Backward(actor_loss);
   critic_opt_->Backward(critic_loss);
+  auto [bc_grad_norm, rl_grad_norm] = SplitGradNorms(actor_opt_->parameters(), bc_grads);
+  metrics["cmil_actor_bc_grad_norm"] = bc_grad_norm;
+  metrics["cmil_actor_rl_grad_norm"] = rl_grad_norm;
   metrics["cmil_discriminator_grad_norm"] = discriminator_opt_->Apply();
   metrics["cmil_actor_grad_norm"] = actor_opt_->Apply();
   metrics["cmil_critic_grad_norm"] = critic_opt_->Apply();

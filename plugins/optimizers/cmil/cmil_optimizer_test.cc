@@ -202,12 +202,27 @@ TEST(CmilOptimizerTest, EveryPhaseUpdatesWithFiniteMetrics) {
   torch::manual_seed(3);
   for (Phase phase : {Phase::kPretrain, Phase::kOnline}) {
     Metrics m = cmil->Update(phase, RandomBatch(), RandomBatch());
-    for (const char* key :
-         {"cmil_actor_loss", "cmil_critic_model_loss", "cmil_critic_real_loss", "cmil_bc_nll",
-          "cmil_reward", "cmil_discriminator_reward", "cmil_uncertainty", "cmil_q", "cmil_return",
-          "cmil_policy_entropy", "cmil_actor_grad_norm", "cmil_critic_grad_norm",
-          "cmil_discriminator_grad_norm", "wm_loss", "wm_kl", "wm_recon_state",
-          "wm_disagreement_data", "discriminator/loss", "discriminator/expert_accuracy"}) {
+    for (const char* key : {"cmil_actor_loss",
+                            "cmil_critic_model_loss",
+                            "cmil_critic_real_loss",
+                            "cmil_bc_nll",
+                            "cmil_reward",
+                            "cmil_discriminator_reward",
+                            "cmil_uncertainty",
+                            "cmil_q",
+                            "cmil_return",
+                            "cmil_policy_entropy",
+                            "cmil_actor_grad_norm",
+                            "cmil_actor_bc_grad_norm",
+                            "cmil_actor_rl_grad_norm",
+                            "cmil_critic_grad_norm",
+                            "cmil_discriminator_grad_norm",
+                            "wm_loss",
+                            "wm_kl",
+                            "wm_recon_state",
+                            "wm_disagreement_data",
+                            "discriminator/loss",
+                            "discriminator/expert_accuracy"}) {
       ASSERT_EQ(m.count(key), 1u) << key;
       EXPECT_TRUE(std::isfinite(m.at(key))) << key << " = " << m.at(key);
     }
@@ -404,6 +419,19 @@ TEST(CmilOptimizerTest, BcWeightZeroDropsTheExpertTermFromTheActorLoss) {
       EXPECT_NEAR(gap, bc_weight * std::abs(ma.at("cmil_bc_nll") - mb.at("cmil_bc_nll")),
                   1e-4 * (1 + gap));
     }
+    // the actor gradient splits into the BC term's and the rest, which the expert actions
+    // do not touch; the whole is within the triangle inequality of the two
+    const double rl = ma.at("cmil_actor_rl_grad_norm"), bc = ma.at("cmil_actor_bc_grad_norm");
+    EXPECT_NEAR(rl, mb.at("cmil_actor_rl_grad_norm"), 1e-4 * (1 + rl));
+    EXPECT_GT(rl, 0.0);
+    if (bc_weight == 0) {
+      EXPECT_EQ(bc, 0.0);
+    } else {
+      EXPECT_GT(bc, 0.0);
+    }
+    const double whole = ma.at("cmil_actor_grad_norm");
+    EXPECT_LE(whole, bc + rl + 1e-5 * (1 + whole));
+    EXPECT_GE(whole, std::abs(bc - rl) - 1e-5 * (1 + whole));
   }
 }
 
