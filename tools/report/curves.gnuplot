@@ -10,21 +10,22 @@ if (!exists("outfile")) { outfile = datafile . ".png" }
 if (!exists("metric")) { metric = "value" }
 
 # PNG through cairo where this gnuplot has it (antialiased, translucency), else libgd
-if (strstrt(GPVAL_TERMINALS, "pngcairo") > 0) {
-  set terminal pngcairo size 900,600 noenhanced font ",11"
-} else {
-  set terminal png size 900,600 noenhanced
-}
-set output outfile
-
-# how many configurations (blocks) the file holds
+# how many configurations (blocks) the file holds; each adds a legend line below the plot
 stats datafile using 1 nooutput
 blocks = STATS_blocks
+height = 560 + 22 * blocks
+if (strstrt(GPVAL_TERMINALS, "pngcairo") > 0) {
+  set terminal pngcairo size 900,height noenhanced font ",11"
+} else {
+  set terminal png size 900,height noenhanced
+}
+set output outfile
 
 set title metric
 set xlabel "environment steps"
 set ylabel metric
-set key outside right top
+# the legend below the plot, one configuration per line: long grid labels keep the plot wide
+set key outside below left Left reverse vertical maxrows blocks
 set grid
 set style fill transparent solid 0.2 noborder
 # steps as 500.0k or 1.5M (plain below 1000); a single step value (offline-only runs) gets a
