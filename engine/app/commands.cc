@@ -17,6 +17,9 @@
 #include "engine/data/demo_convert.h"
 #include "engine/data/demo_file.h"
 #include "engine/data/npz.h"
+#include "engine/distributed/c10d_collective.h"
+#include "engine/distributed/launch_env.h"
+#include "engine/distributed/launcher.h"
 #include "engine/plugins/loader.h"
 #include "engine/report/console.h"
 #include "engine/report/episode_video.h"
@@ -49,12 +52,39 @@ std::string DescribeParam(const ParamSpec& spec) {
 }  // namespace
 
 int RunCommand(const RunArgs& args) {
+  // a rank of a multi-process run when the launcher's variables say so
+  const LaunchEnv launch = ReadLaunchEnv();
   Registry registry = LoadRegistry();
   Experiment experiment = LoadExperiment(args.source, registry);
-  Console console(args.quiet);
+
+  // --nproc N: the same command as N local ranks (the experiment is checked once, above)
+  if (args.nproc > 1) {
+    if (launch.distributed()) {
+      throw UsageError(fmt::format("--nproc {}: this process is already rank {} of {} ({})",
+                                   args.nproc, launch.rank, launch.world_size, launch.source));
+    }
+    LaunchOptions ranks;
+    ranks.nproc = args.nproc;
+    ranks.argv = {SelfExecutable()};
+    std::vector<std::string> rest = WithoutOption(args.argv, "--nproc");
+    if (!rest.empty()) ranks.argv.insert(ranks.argv.end(), rest.begin() + 1, rest.end());
+    return LaunchLocalRanks(ranks);
+  }
+
+  // join the other ranks: their collective averages the optimisers' gradients
+  std::unique_ptr<ScopedCollective> collective;
+  if (launch.distributed()) {
+    ConnectOptions connect;
+    connect.timeout = DistributedTimeout();
+    connect.backend = ParseDevice(experiment.device).is_cuda() && HaveNccl() ? "nccl" : "gloo";
+    collective = std::make_unique<ScopedCollective>(ConnectRanks(launch, connect));
+  }
+  Console console(args.quiet || launch.rank != 0);
   RunOptions options;
   options.runs_root = args.runs_root;
+  options.local_ranks = launch.local_world_size;
   RunResult result = RunExperiment(experiment, registry, options, console);
+  if (launch.rank != 0) return 0;  // rank 0 reports
   PrintResultTable(
       fmt::format("{}: {} + {} on {} ({})", experiment.name, experiment.optimizer.kind,
                   experiment.encoder.kind, experiment.environment.kind, result.run_dir),

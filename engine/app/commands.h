@@ -16,6 +16,8 @@ struct RunArgs {
   ExperimentSource source;
   std::string runs_root = "runs";
   bool quiet = false;
+  int nproc = 1;                  // > 1: start this many local ranks (data-parallel)
+  std::vector<std::string> argv;  // the command line, for the ranks --nproc starts
 };
 
 struct EvalArgs {

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "engine/app/commands.h"
+#include "engine/distributed/launch_env.h"
 #include "engine/run/blas_kernels.h"
 #include "imitate/sdk/errors.h"
 #include "imitate/sdk/version.h"
@@ -19,7 +20,13 @@ namespace {
 std::string FirstLine(const std::string& text) { return text.substr(0, text.find('\n')); }
 
 int Fail(int code, const std::string& message) {
-  std::fprintf(stderr, "imitate: error: %s\n", FirstLine(message).c_str());
+  // a rank of a multi-process run says which
+  std::string prefix;
+  try {
+    prefix = imitate::engine::RankPrefix(imitate::engine::ReadLaunchEnv());
+  } catch (const std::exception&) {
+  }
+  std::fprintf(stderr, "%simitate: error: %s\n", prefix.c_str(), FirstLine(message).c_str());
   return code;
 }
 
@@ -48,6 +55,12 @@ int main(int argc, char** argv) {
   run_cmd->add_option("--preset", run.source.presets, "Apply experiments/presets/NAME.toml");
   run_cmd->add_option("--runs-dir", run.runs_root, "Root of run directories")->default_val("runs");
   run_cmd->add_flag("--quiet", run.quiet, "No progress output");
+  run_cmd
+      ->add_option("--nproc", run.nproc,
+                   "Train on N local processes (data-parallel ranks; see README, Across processes)")
+      ->default_val(1)
+      ->check(CLI::Range(1, 1024));
+  run.argv.assign(argv, argv + argc);
 
   // batch
   imitate::engine::BatchArgs batch;

@@ -5,12 +5,14 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <vector>
 
 #include "imitate/sdk/errors.h"
 
@@ -77,12 +79,58 @@ std::string ReadPayload(const std::string& path) {
   return bytes;
 }
 
+// CRC-32 of the bytes of a tensor, continuing `crc`
+uLong TensorCrc(const torch::Tensor& tensor, uLong crc) {
+  torch::Tensor c = tensor.to(torch::kCPU).contiguous();
+  const auto* data = static_cast<const Bytef*>(c.data_ptr());
+  const size_t size = static_cast<size_t>(c.numel()) * c.element_size();
+  for (size_t at = 0; at < size; at += 1u << 30) {
+    crc = crc32(crc, data + at, static_cast<uInt>(std::min<size_t>(1u << 30, size - at)));
+  }
+  return crc;
+}
+
+// CRC-32 of `archive`'s tensors and their keys, depth first, sorted by key, without "generator".
+// LibTorch's optimisers key their per-parameter state by the parameter's address ("0x..."),
+// which differs between processes: those entries count without their keys, in sorted order of
+// their own checksums.
+uLong ArchiveCrc(torch::serialize::InputArchive& archive, uLong crc) {
+  std::vector<std::string> keys = archive.keys();
+  std::sort(keys.begin(), keys.end());
+  std::vector<uLong> unkeyed;
+  for (const std::string& key : keys) {
+    if (key == "generator") continue;
+    const bool address = key.rfind("0x", 0) == 0;
+    uLong entry = address ? crc32(0L, Z_NULL, 0) : crc;
+    if (!address) {
+      entry =
+          crc32(entry, reinterpret_cast<const Bytef*>(key.data()), static_cast<uInt>(key.size()));
+    }
+    torch::Tensor tensor;
+    torch::serialize::InputArchive sub;
+    if (archive.try_read(key, tensor)) {
+      entry = TensorCrc(tensor, entry);
+    } else if (archive.try_read(key, sub)) {
+      entry = ArchiveCrc(sub, entry);
+    }
+    if (address) {
+      unkeyed.push_back(entry);
+    } else {
+      crc = entry;
+    }
+  }
+  std::sort(unkeyed.begin(), unkeyed.end());
+  for (uLong entry : unkeyed) {
+    crc = crc32(crc, reinterpret_cast<const Bytef*>(&entry), static_cast<uInt>(sizeof(entry)));
+  }
+  return crc;
+}
+
 }  // namespace
 
 std::string PreviousCheckpoint(const std::string& path) { return path + ".previous"; }
 
-void SaveCheckpoint(const std::string& path, Agent& agent, const CheckpointState& state,
-                    bool keep_previous) {
+std::string CheckpointBytes(Agent& agent, const CheckpointState& state) {
   torch::serialize::OutputArchive archive;
   archive.write("format_version", torch::tensor(kFormatVersion));
   const Counters& c = state.counters;
@@ -97,11 +145,15 @@ void SaveCheckpoint(const std::string& path, Agent& agent, const CheckpointState
   torch::serialize::OutputArchive optimizer;
   agent.optimizer->Save(optimizer);
   archive.write("optimizer", optimizer);
-
-  // the bytes and their trailer, written beside the target, then renamed over it
   std::ostringstream buffer;
   archive.save_to(buffer);
-  std::string bytes = buffer.str();
+  return buffer.str();
+}
+
+void SaveCheckpoint(const std::string& path, Agent& agent, const CheckpointState& state,
+                    bool keep_previous) {
+  // the bytes and their trailer, written beside the target, then renamed over it
+  const std::string bytes = CheckpointBytes(agent, state);
   Trailer trailer{};
   std::memcpy(trailer.magic, kMagic, sizeof(kMagic));
   trailer.size = bytes.size();
@@ -128,7 +180,11 @@ void SaveCheckpoint(const std::string& path, Agent& agent, const CheckpointState
 
 CheckpointState LoadCheckpoint(const std::string& path, Agent& agent) {
   if (!fs::is_regular_file(path)) throw DataError(fmt::format("{}: no such checkpoint", path));
-  std::string bytes = ReadPayload(path);
+  return LoadCheckpointBytes(ReadPayload(path), agent, path);
+}
+
+CheckpointState LoadCheckpointBytes(const std::string& bytes, Agent& agent,
+                                    const std::string& path) {
   CheckpointState state;
   try {
     torch::serialize::InputArchive archive;
@@ -163,6 +219,14 @@ CheckpointState LoadCheckpoint(const std::string& path, Agent& agent) {
         fmt::format("{}: cannot read checkpoint: {}", path, what.substr(0, what.find('\n'))));
   }
   return state;
+}
+
+uint64_t AgentStateChecksum(Agent& agent) {
+  const std::string bytes = CheckpointBytes(agent, CheckpointState{});
+  torch::serialize::InputArchive archive;
+  std::istringstream in(bytes);
+  archive.load_from(in);
+  return ArchiveCrc(archive, crc32(0L, Z_NULL, 0));
 }
 
 }  // namespace imitate::engine

@@ -35,6 +35,20 @@ void SaveCheckpoint(const std::string& path, Agent& agent, const CheckpointState
 // corrupt), or does not fit the agent.
 CheckpointState LoadCheckpoint(const std::string& path, Agent& agent);
 
+// The archive bytes SaveCheckpoint writes (without the file's trailer): how rank 0 hands its
+// state to the other ranks of a multi-process run.
+std::string CheckpointBytes(Agent& agent, const CheckpointState& state);
+
+// Loads bytes from CheckpointBytes into an agent built with the same experiment. Throws
+// DataError naming `source` when they do not fit the agent.
+CheckpointState LoadCheckpointBytes(const std::string& bytes, Agent& agent,
+                                    const std::string& source);
+
+// A checksum of the agent's state: every weight and optimiser state the checkpoint holds, leaving
+// out random-number generator states (archive keys named "generator"). Ranks of a
+// data-parallel run hold the same state when their checksums agree.
+uint64_t AgentStateChecksum(Agent& agent);
+
 // `path.previous`: the checkpoint before `path`.
 std::string PreviousCheckpoint(const std::string& path);
 

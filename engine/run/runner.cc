@@ -6,7 +6,6 @@
 
 #include <chrono>
 #include <cstdio>
-#include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <random>
@@ -17,13 +16,16 @@
 #include "engine/checkpoint/checkpoint.h"
 #include "engine/data/demo_file.h"
 #include "engine/data/replay.h"
+#include "engine/distributed/sync.h"
 #include "engine/plugins/loader.h"
 #include "engine/report/sinks.h"
 #include "engine/run/agent.h"
 #include "engine/run/collector.h"
 #include "engine/run/resume.h"
+#include "engine/run/run_directory.h"
 #include "engine/run/seeds.h"
 #include "imitate/git_revision.h"
+#include "imitate/sdk/distributed.h"
 #include "imitate/sdk/environment.h"
 #include "imitate/sdk/errors.h"
 
@@ -49,18 +51,23 @@ const char* PhaseName(Phase phase) {
   return "?";
 }
 
+// This process's rank and the number of ranks (0 and 1 without a collective).
+int Rank() { return GetCollective() != nullptr ? GetCollective()->rank() : 0; }
+int WorldSize() { return GetCollective() != nullptr ? GetCollective()->world_size() : 1; }
+
 // One run: its state and the steps of each phase.
 class Run {
  public:
   Run(const Experiment& experiment, const Registry& registry, const std::string& dir, bool resume,
-      Console& console)
+      const RunOptions& options, Console& console)
       : exp_(experiment),
         registry_(registry),
         dir_(dir),
         resume_(resume),
+        local_ranks_(options.local_ranks),
         console_(console),
         schedule_(experiment.schedule),
-        rng_(DeriveSeed(static_cast<uint64_t>(experiment.seed), "replay")),
+        rng_(DeriveSeed(rank_seed_, "replay")),
         replay_(schedule_.Int("replay_capacity"), WindowStartOf(schedule_)),
         expert_replay_(schedule_.Int("replay_capacity"), WindowStartOf(schedule_)) {}
 
@@ -72,7 +79,10 @@ class Run {
   void Update(Phase phase);
   void Evaluate(const std::string& phase);
   void Checkpoint();
+  void ShareStartState();
+  void CheckRanksAgree(const std::string& where);
   void Progress(const std::string& label);
+  bool root() const { return rank_ == 0; }
   bool EvaluatedHere() const {
     return last_eval_at_ == std::make_pair(counters_.updates, counters_.env_steps);
   }
@@ -81,6 +91,11 @@ class Run {
   const Registry& registry_;
   std::string dir_;
   bool resume_;  // continue from the run directory's checkpoint
+  int local_ranks_;
+  // several ranks: rank 0 writes the run directory; everything random is seeded by seed + rank
+  int rank_ = Rank();
+  int world_size_ = WorldSize();
+  uint64_t rank_seed_ = static_cast<uint64_t>(exp_.seed) + static_cast<uint64_t>(rank_);
   Console& console_;
   const Params& schedule_;
   std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
@@ -112,9 +127,11 @@ class Run {
 
 void Run::Setup() {
   // threads and seeds
+  // (the ranks of a multi-process run on one machine share the threads)
   int64_t threads = exp_.threads > 0 ? exp_.threads : std::thread::hardware_concurrency();
+  threads /= std::max(1, local_ranks_);
   torch::set_num_threads(static_cast<int>(std::max<int64_t>(1, threads)));
-  torch::manual_seed(DeriveSeed(static_cast<uint64_t>(exp_.seed), "torch"));
+  torch::manual_seed(DeriveSeed(rank_seed_, "torch"));
   torch::Device device = ParseDevice(exp_.device);
 
   // environments: one to train in, one to evaluate in
@@ -138,7 +155,12 @@ void Run::Setup() {
     expert_replay_.Add(std::move(demo));
   }
 
-  // only now, with everything built, the run directory: user errors above leave nothing
+  // only now, with everything built, the run directory: user errors above leave nothing; the
+  // other ranks take rank 0's state and write nothing there
+  if (!root()) {
+    ShareStartState();
+    return;
+  }
   fs::create_directories(fs::path(dir_) / "checkpoints");
   console_.OpenLog(dir_ + "/log.txt");
   if (resume_) {
@@ -158,6 +180,48 @@ void Run::Setup() {
   jsonl_ = std::make_unique<JsonlSink>(dir_ + "/metrics.jsonl");
   total_units_ = schedule_.Int("pretrain_updates") + schedule_.Int("bc_updates") +
                  std::max(schedule_.Int("env_steps"), schedule_.Int("seed_steps"));
+  if (world_size_ > 1) {
+    console_.Info(fmt::format("{} ranks: batch {} per rank, {} in all; torch threads per rank: {}",
+                              world_size_, schedule_.Int("batch_size"),
+                              world_size_ * schedule_.Int("batch_size"), torch::get_num_threads()));
+  }
+  ShareStartState();
+}
+
+// Several ranks: rank 0's weights, optimiser states and counters (fresh or resumed) go to every
+// rank as checkpoint bytes; the others also take the online episodes rank 0 resumed with (read
+// from the run directory), so that all ranks continue from the same point.
+void Run::ShareStartState() {
+  Collective* collective = GetCollective();
+  if (collective == nullptr || world_size_ <= 1) return;
+  std::string bytes;
+  if (root()) bytes = CheckpointBytes(agent_, {counters_, ""});
+  BroadcastBytes(*collective, &bytes, 0);
+  if (root()) return;
+  counters_ = LoadCheckpointBytes(bytes, agent_, "rank 0's state").counters;
+  for (int64_t i = 0; i < counters_.episodes; ++i) replay_.Add(LoadEpisode(dir_, i));
+}
+
+// Several ranks: every rank must hold the same weights and optimiser states (the optimisers
+// average their gradients). Throws when they differ, naming the optimizer.
+void Run::CheckRanksAgree(const std::string& where) {
+  Collective* collective = GetCollective();
+  if (collective == nullptr || world_size_ <= 1) return;
+  const uint64_t checksum = AgentStateChecksum(agent_);
+  if (!SameOnAllRanks(*collective, checksum)) {
+    throw Error(fmt::format(
+        "the {} ranks' weights or optimiser states differ {} (update {}): optimizer '{}' does not "
+        "average its gradients across ranks; run it as one process",
+        world_size_, where, counters_.updates, exp_.optimizer.kind));
+  }
+  if (root()) {
+    console_.Info(fmt::format("{} ranks hold the same state {} (update {}, checksum {:08x})",
+                              world_size_, where, counters_.updates, checksum));
+  } else {
+    std::fprintf(stderr, "[rank %d] state %s: update %lld, checksum %08llx\n", rank_, where.c_str(),
+                 static_cast<long long>(counters_.updates),
+                 static_cast<unsigned long long>(checksum));
+  }
 }
 
 // Continues from checkpoints/latest (or the previous one when latest is missing or corrupt):
@@ -197,6 +261,7 @@ void Run::Resume() {
 // Writes checkpoints/latest (keeping the one before as latest.previous) with everything Resume
 // needs. Called only between episodes.
 void Run::Checkpoint() {
+  if (!root()) return;
   RunState state;
   CaptureRng(rng_, &state);
   state.elapsed = Elapsed();
@@ -226,6 +291,7 @@ void Run::Update(Phase phase) {
   Batch expert_batch = expert_replay_.Sample(batch, length, rng_);
   Metrics metrics = agent_.optimizer->Update(phase, replay_batch, expert_batch);
   ++counters_.updates;
+  if (!root()) return;
 
   // average over the logging window, then write a row
   for (const auto& [k, v] : metrics) window_[k] += v;
@@ -244,6 +310,7 @@ void Run::Update(Phase phase) {
 }
 
 void Run::Evaluate(const std::string& phase) {
+  if (!root()) return;  // rank 0 evaluates for all: the ranks hold the same policy
   // fresh collector: every evaluation uses the same episode seeds
   Collector collector(*eval_env_, *agent_.optimizer, ActMode::kEvaluate,
                       DeriveSeed(static_cast<uint64_t>(exp_.seed), "eval"));
@@ -305,6 +372,8 @@ RunResult Run::Execute() {
     for (int64_t i = done + 1; i <= updates; ++i) {
       Update(phase);
       Progress(PhaseName(phase));
+      if (checkpoint_every > 0 && i % checkpoint_every == 0)
+        CheckRanksAgree(std::string("in ") + PhaseName(phase));
       if (eval_every > 0 && i % eval_every == 0 && i != updates) {
         Evaluate(PhaseName(phase));
       } else if (checkpoint_every > 0 && i % checkpoint_every == 0) {
@@ -319,7 +388,7 @@ RunResult Run::Execute() {
   // seeding, then online fine-tuning: collect, train every train_every steps; evaluations and
   // checkpoints wait for the episode to end, so that a checkpoint never splits an episode
   Collector collector(*train_env_, *agent_.optimizer, ActMode::kExplore,
-                      DeriveSeed(static_cast<uint64_t>(exp_.seed), "train"), counters_.episodes);
+                      DeriveSeed(rank_seed_, "train"), counters_.episodes);
   const int64_t seed_steps = schedule_.Int("seed_steps");
   const int64_t env_steps = std::max(schedule_.Int("env_steps"), seed_steps);
   bool eval_due = false, checkpoint_due = false;
@@ -327,7 +396,8 @@ RunResult Run::Execute() {
     std::optional<Episode> episode = collector.Step();
     ++counters_.env_steps;
     if (episode) {
-      SaveEpisode(dir_, counters_.episodes++, *episode);
+      if (root()) SaveEpisode(dir_, counters_.episodes, *episode);
+      ++counters_.episodes;
       replay_.Add(std::move(*episode));
     }
     const bool seeding = step <= seed_steps;
@@ -337,6 +407,8 @@ RunResult Run::Execute() {
     }
     eval_due = eval_due || (!seeding && step % schedule_.Int("eval_every") == 0);
     checkpoint_due = checkpoint_due || (checkpoint_every > 0 && step % checkpoint_every == 0);
+    // (the ranks' episodes end at different steps; this check is at the same step on all)
+    if (checkpoint_every > 0 && step % checkpoint_every == 0) CheckRanksAgree("in online");
     if (!episode) continue;
     if (eval_due) {
       Evaluate("online");
@@ -346,7 +418,13 @@ RunResult Run::Execute() {
     eval_due = checkpoint_due = false;
   }
 
-  // a final evaluation unless the last thing done was one
+  // the ranks agree; a final evaluation unless the last thing done was one
+  CheckRanksAgree("at the end");
+  if (!root()) {
+    RunResult result;
+    result.run_dir = dir_;
+    return result;
+  }
   if (!EvaluatedHere()) Evaluate(env_steps > 0 ? "online" : "final");
   console_.EndProgress();
 
@@ -371,71 +449,31 @@ RunResult Run::Execute() {
 
 }  // namespace
 
-std::string RunDirectory(const Experiment& experiment, const RunOptions& options) {
-  return (fs::path(options.runs_root) / experiment.name / std::to_string(experiment.seed)).string();
-}
-
-Metrics ReadSummary(const std::string& run_dir, int64_t* episodes) {
-  Metrics metrics;
-  auto rows = ReadCsv(run_dir + "/summary.csv");
-  if (rows.size() < 2) return metrics;
-  for (size_t c = 0; c < rows[0].size() && c < rows[1].size(); ++c) {
-    if (rows[0][c] == "episodes") {
-      if (episodes) *episodes = std::stoll(rows[1][c]);
-    } else if (rows[0][c] != "wall_time") {
-      metrics[rows[0][c]] = std::stod(rows[1][c]);
-    }
-  }
-  return metrics;
-}
-
-void PrintResultTable(const std::string& title, const Metrics& metrics, int64_t episodes) {
-  std::string out = fmt::format("\n{} (mean over {} evaluation episodes)\n", title, episodes);
-  out += fmt::format("  {:<20} {:>12}\n", "metric", "value");
-  out += fmt::format("  {:-<20} {:->12}\n", "", "");
-  for (const auto& [k, v] : metrics) out += fmt::format("  {:<20} {:>12.4f}\n", k, v);
-  std::fputs(out.c_str(), stdout);
-  std::fflush(stdout);
-}
-
 RunResult RunExperiment(const Experiment& experiment, const Registry& registry,
                         const RunOptions& options, Console& console) {
   std::string dir = RunDirectory(experiment, options);
-  const std::string latest = dir + "/checkpoints/latest";
-  const bool resumable = fs::exists(latest) || fs::exists(PreviousCheckpoint(latest));
+  // rank 0 looks at the run directory and tells the others (also when it failed)
+  Collective* collective = WorldSize() > 1 ? GetCollective() : nullptr;
   RunResult done;
-  done.final_eval = ReadSummary(dir, &done.eval_episodes);
-  const bool finished = !done.final_eval.empty();
-
-  // a finished or resumable run directory must hold the same experiment
-  if (finished || resumable) {
-    std::vector<std::string> keys = KeysDifferingFromRun(
-        dir, ResolvedToml(experiment, HostFingerprint(), IMITATE_GIT_REVISION));
-    if (!keys.empty()) {
-      throw ConfigError(
-          fmt::format("{} holds {} run of a different configuration (differing: {}); {}, or choose "
-                      "another name or --runs-dir",
-                      dir, finished ? "a finished" : "an unfinished", fmt::join(keys, ", "),
-                      finished ? "delete it to run again" : "resume it with the same settings"));
+  RunStart start = RunStart::kFailed;
+  if (Rank() == 0) {
+    try {
+      start = PrepareRunDirectory(experiment, dir, console, &done);
+    } catch (...) {
+      if (collective != nullptr) BroadcastInt(*collective, static_cast<int64_t>(RunStart::kFailed));
+      throw;
     }
   }
-  // a finished run is reported, not repeated
-  if (finished) {
+  if (collective != nullptr) {
+    start = static_cast<RunStart>(BroadcastInt(*collective, static_cast<int64_t>(start)));
+  }
+  if (start == RunStart::kFailed) throw Error("rank 0 could not start the run (see its message)");
+  if (start == RunStart::kFinished) {
     done.run_dir = dir;
     done.already_finished = true;
-    console.Info(fmt::format("{} already finished (delete it to run again)", dir));
     return done;
   }
-  if (!resumable && fs::exists(dir)) {
-    // one that stopped before its first checkpoint is kept aside, not overwritten
-    std::string aside = fmt::format("{}.interrupted-{}", dir, std::time(nullptr));
-    fs::rename(dir, aside);
-    console.Info(
-        fmt::format("{} stopped before its first checkpoint: moved it to {} and "
-                    "starting again",
-                    dir, aside));
-  }
-  Run run(experiment, registry, dir, resumable, console);
+  Run run(experiment, registry, dir, start == RunStart::kResume, options, console);
   return run.Execute();
 }
 

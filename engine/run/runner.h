@@ -25,6 +25,7 @@ namespace imitate::engine {
 
 struct RunOptions {
   std::string runs_root = "runs";  // run directories go to <runs_root>/<name>/<seed>
+  int local_ranks = 1;  // ranks of a multi-process run on this machine: they share `threads`
 };
 
 struct RunResult {
@@ -34,7 +35,12 @@ struct RunResult {
   bool already_finished = false;  // the run directory held a finished run: nothing was run
 };
 
-// Runs `experiment`. A finished run directory is reported, not run again; an unfinished one
+// Runs `experiment`. In a multi-process run (imitate::GetCollective() set), every rank calls it:
+// rank 0 decides whether the run directory is resumed and broadcasts its state after the agent
+// is built; each rank has its own environment, replay sampling and seed (seed + rank); the
+// gradients are averaged by the optimisers; rank 0 alone evaluates and writes into the run
+// directory, and the other ranks return an empty result.
+// A finished run directory is reported, not run again; an unfinished one
 // with a checkpoint is resumed; either is refused with a ConfigError naming the keys when it
 // holds a different experiment (only `threads` may change). One without a checkpoint is
 // renamed to <dir>.interrupted-<unix time>.

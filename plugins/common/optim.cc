@@ -5,7 +5,66 @@
 #include <limits>
 #include <utility>
 
+#include "imitate/sdk/distributed.h"
+
 namespace imitate::plugins {
+
+void AllReduceGradients(const std::vector<torch::Tensor>& parameters, Collective& collective,
+                        int64_t bucket_bytes) {
+  if (parameters.empty()) return;
+  torch::NoGradGuard no_grad;
+  // buckets of consecutive parameters of one dtype and device, up to bucket_bytes each
+  std::vector<std::vector<size_t>> buckets;
+  int64_t bytes = 0;
+  for (size_t i = 0; i < parameters.size(); ++i) {
+    const torch::Tensor& p = parameters[i];
+    const int64_t size = p.numel() * static_cast<int64_t>(p.element_size());
+    const bool fits = !buckets.empty() && bytes + size <= bucket_bytes &&
+                      parameters[buckets.back().front()].dtype() == p.dtype() &&
+                      parameters[buckets.back().front()].device() == p.device();
+    if (!fits) {
+      buckets.emplace_back();
+      bytes = 0;
+    }
+    buckets.back().push_back(i);
+    bytes += size;
+  }
+  // flatten: a missing gradient is zeros; one flag per parameter says whether it had one
+  std::vector<torch::Tensor> flat;
+  std::vector<float> has_grad(parameters.size(), 0.0f);
+  for (const std::vector<size_t>& bucket : buckets) {
+    std::vector<torch::Tensor> parts;
+    for (size_t i : bucket) {
+      const torch::Tensor& grad = parameters[i].grad();
+      if (grad.defined()) has_grad[i] = 1.0f;
+      parts.push_back(grad.defined()
+                          ? grad.reshape({-1})
+                          : torch::zeros({parameters[i].numel()}, parameters[i].options()));
+    }
+    flat.push_back(torch::cat(parts));
+  }
+  flat.push_back(torch::tensor(has_grad).to(parameters[0].device()));
+  collective.AllReduceMean(flat);
+  // copy back where any rank had a gradient
+  torch::Tensor any_grad = flat.back().gt(0).to(torch::kCPU).contiguous();
+  const bool* any = any_grad.data_ptr<bool>();
+  for (size_t b = 0; b < buckets.size(); ++b) {
+    int64_t offset = 0;
+    for (size_t i : buckets[b]) {
+      torch::Tensor p = parameters[i];
+      const int64_t n = p.numel();
+      if (any[i]) {
+        torch::Tensor mean = flat[b].narrow(0, offset, n).view_as(p);
+        if (p.grad().defined()) {
+          p.mutable_grad().copy_(mean);
+        } else {
+          p.mutable_grad() = mean.clone();
+        }
+      }
+      offset += n;
+    }
+  }
+}
 
 ParamOptimizer::ParamOptimizer(std::vector<torch::Tensor> parameters, const OptimConfig& config)
     : parameters_(std::move(parameters)), config_(config) {
@@ -28,7 +87,19 @@ void ParamOptimizer::Backward(const torch::Tensor& loss, bool retain_graph) {
   for (size_t i = 0; i < parameters_.size(); ++i) parameters_[i].mutable_grad() = grads[i];
 }
 
+void AverageGradientsAcrossRanks(const std::vector<torch::Tensor>& parameters) {
+  Collective* collective = GetCollective();
+  if (collective != nullptr && collective->world_size() > 1) {
+    AllReduceGradients(parameters, *collective);
+  }
+}
+
 double ParamOptimizer::Apply() {
+  // gradients averaged over the ranks first: every rank then clips and steps alike
+  Collective* collective = collective_ != nullptr ? collective_ : GetCollective();
+  if (collective != nullptr && collective->world_size() > 1) {
+    AllReduceGradients(parameters_, *collective, bucket_bytes_);
+  }
   const double max_norm =
       config_.grad_clip > 0 ? config_.grad_clip : std::numeric_limits<double>::infinity();
   const double norm = torch::nn::utils::clip_grad_norm_(parameters_, max_norm);

@@ -8,6 +8,7 @@
 
 #include "imitate/sdk/errors.h"
 #include "plugins/common/describe.h"
+#include "plugins/common/optim.h"
 
 namespace imitate::plugins {
 
@@ -121,6 +122,7 @@ Metrics BcOptimizer::Update(Phase /*phase*/, const Batch& /*replay*/, const Batc
   // step: clip by global norm, Adam, decoupled weight decay
   adam_->zero_grad();
   loss.backward();
+  AverageGradientsAcrossRanks(parameters_);  // data-parallel runs: every rank steps alike
   double grad_norm = torch::nn::utils::clip_grad_norm_(parameters_, grad_clip_);
   adam_->step();
   if (weight_decay_ > 0) {

@@ -215,6 +215,7 @@ Metrics CmilOptimizer::BehaviorCloningUpdate(const Batch& expert) {
   torch::Tensor nll = -nets_->actor->forward(features).LogProb(actions).mean();
   bc_sgd_->zero_grad();
   nll.backward();
+  AverageGradientsAcrossRanks(nets_->actor->parameters());  // data-parallel runs
   // clipped like every other step of the method (the plain SGD step is otherwise unbounded)
   const double max_norm =
       actor_optim_.grad_clip > 0 ? actor_optim_.grad_clip : std::numeric_limits<double>::infinity();

@@ -82,6 +82,36 @@ TEST_F(CheckpointTest, RoundTripRestoresWeightsAndCounters) {
   EXPECT_EQ(files, 1);
 }
 
+TEST_F(CheckpointTest, BytesCarryTheStateAndTheChecksumComparesIt) {
+  // an agent with Adam moments (keyed by parameter addresses, which differ between agents)
+  Agent a = Make(1);
+  Batch batch;
+  batch.observation["state"] = torch::rand({4, 3, 6});
+  batch.action = torch::rand({4, 3, 2}) * 2 - 1;
+  batch.reward = torch::zeros({4, 3});
+  batch.is_first = torch::zeros({4, 3}, torch::kBool);
+  batch.is_first.select(1, 0).fill_(true);
+  batch.is_last = torch::zeros({4, 3}, torch::kBool);
+  batch.is_terminal = torch::zeros({4, 3}, torch::kBool);
+  a.optimizer->Update(Phase::kBehaviorCloning, batch, batch);
+
+  // rank 0's bytes make another agent the same, checksum included
+  Agent b = Make(2);
+  EXPECT_NE(AgentStateChecksum(a), AgentStateChecksum(b));
+  CheckpointState loaded =
+      LoadCheckpointBytes(CheckpointBytes(a, {Counters{3, 4, 5}, "text"}), b, "rank 0");
+  EXPECT_EQ(loaded.counters.updates, 3);
+  EXPECT_EQ(loaded.engine, "text");
+  EXPECT_EQ(AgentStateChecksum(a), AgentStateChecksum(b));
+  torch::Tensor state = torch::rand({1, 6});
+  EXPECT_TRUE(torch::equal(ActOn(a, state), ActOn(b, state)));
+
+  // one more update on one of them: the states differ again
+  b.optimizer->Update(Phase::kBehaviorCloning, batch, batch);
+  EXPECT_NE(AgentStateChecksum(a), AgentStateChecksum(b));
+  EXPECT_THROW(LoadCheckpointBytes("not an archive", b, "rank 0"), DataError);
+}
+
 TEST_F(CheckpointTest, OverwritesAtomically) {
   Agent a = Make(1);
   std::string path = (dir_ / "latest").string();

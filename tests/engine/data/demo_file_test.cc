@@ -13,6 +13,7 @@
 #include "engine/data/hdf5.h"
 #include "imitate/sdk/errors.h"
 #include "imitate/sdk/params.h"
+#include "imitate/sdk/version.h"
 #include "tests/engine/data/data_test_util.h"
 
 namespace imitate::engine {
@@ -92,7 +93,7 @@ TEST(DemoFileTest, WritesTheRobomimicLayout) {
   h5::Handle file = h5::OpenFile(path);
   h5::Handle data = h5::OpenGroup(file.get(), "data");
   EXPECT_EQ(h5::ReadStringAttribute(data.get(), "env_kind"), "kitchen");
-  EXPECT_EQ(h5::ReadStringAttribute(data.get(), "imitate_version"), "0.1.0");
+  EXPECT_EQ(h5::ReadStringAttribute(data.get(), "imitate_version"), IMITATE_SDK_VERSION);
   EXPECT_EQ(h5::ReadIntAttribute(data.get(), "total"), 4);
   h5::Handle demo = h5::OpenGroup(data.get(), "demo_0");
   EXPECT_EQ(h5::ReadIntAttribute(demo.get(), "num_samples"), 4);

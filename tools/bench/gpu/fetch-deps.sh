@@ -12,7 +12,7 @@ mkdir -p "$out"
 # headers and CMake packages
 dev=(libmujoco-dev libqhull-dev libegl-dev libgl-dev libopengl-dev libglx-dev libglvnd-dev
   libboost1.74-dev libboost-filesystem1.74-dev libboost-dev libboost-filesystem-dev
-  libtomlplusplus-dev libfmt-dev libcli11-dev libhdf5-dev zlib1g-dev libbenchmark-dev)
+  libtomlplusplus-dev libfmt-dev libcli11-dev libhdf5-dev zlib1g-dev libbenchmark-dev libgloo-dev)
 # the shared libraries they need at link and run time: what `ldd` lists for the engine and the
 # plugins here, less the C and C++ runtimes (the GPU machine's own, newer ones must win), plus
 # the GL loaders (glvnd) that dispatch to the NVIDIA driver's EGL
