@@ -8,6 +8,7 @@
 #include <string>
 #include <torch/csrc/distributed/c10d/ProcessGroupGloo.hpp>
 #include <torch/csrc/distributed/c10d/TCPStore.hpp>
+#include <torch/version.h>
 #include <utility>
 #include <vector>
 
@@ -19,6 +20,14 @@
 
 namespace imitate::engine {
 namespace {
+
+// LibTorch 2 turned ProcessGroupGloo and ProcessGroupNCCL into Backends behind a ProcessGroup;
+// either type offers the allreduce and broadcast used here
+#if TORCH_VERSION_MAJOR >= 2
+using GroupHandle = c10::intrusive_ptr<c10d::Backend>;
+#else
+using GroupHandle = c10::intrusive_ptr<c10d::ProcessGroup>;
+#endif
 
 // the Gloo transport: loopback for a local run, else the interface GLOO_SOCKET_IFNAME names,
 // else the address this host's name resolves to
@@ -36,7 +45,7 @@ std::shared_ptr<::gloo::transport::Device> GlooDevice(const LaunchEnv& env) {
 class C10dCollective : public Collective {
  public:
   C10dCollective(c10::intrusive_ptr<c10d::Store> store,
-                 c10::intrusive_ptr<c10d::ProcessGroup> group, int rank, int world_size,
+                 GroupHandle group, int rank, int world_size,
                  std::chrono::milliseconds timeout)
       : store_(std::move(store)),
         group_(std::move(group)),
@@ -102,7 +111,7 @@ class C10dCollective : public Collective {
   }
 
   c10::intrusive_ptr<c10d::Store> store_;
-  c10::intrusive_ptr<c10d::ProcessGroup> group_;
+  GroupHandle group_;
   int rank_;
   int world_size_;
   std::chrono::milliseconds timeout_;
@@ -145,7 +154,7 @@ std::unique_ptr<Collective> ConnectRanks(const LaunchEnv& env, const ConnectOpti
     store_options.waitWorkers = true;
     store_options.timeout = options.timeout;
     auto store = c10::make_intrusive<c10d::TCPStore>(env.master_addr, store_options);
-    c10::intrusive_ptr<c10d::ProcessGroup> group;
+    GroupHandle group;
 #ifdef IMITATE_WITH_NCCL
     if (options.backend == "nccl") {
       auto nccl = c10d::ProcessGroupNCCL::Options::create();
