@@ -2,13 +2,13 @@
 
 #include <fmt/format.h>
 #include <torch/torch.h>
+#include <torch/version.h>
 
 #include <cstdlib>
 #include <exception>
 #include <string>
 #include <torch/csrc/distributed/c10d/ProcessGroupGloo.hpp>
 #include <torch/csrc/distributed/c10d/TCPStore.hpp>
-#include <torch/version.h>
 #include <utility>
 #include <vector>
 
@@ -44,8 +44,7 @@ std::shared_ptr<::gloo::transport::Device> GlooDevice(const LaunchEnv& env) {
 // The collectives over one c10d process group.
 class C10dCollective : public Collective {
  public:
-  C10dCollective(c10::intrusive_ptr<c10d::Store> store,
-                 GroupHandle group, int rank, int world_size,
+  C10dCollective(c10::intrusive_ptr<c10d::Store> store, GroupHandle group, int rank, int world_size,
                  std::chrono::milliseconds timeout)
       : store_(std::move(store)),
         group_(std::move(group)),
