@@ -1,6 +1,6 @@
 // bench_env: environment throughput against its physics-and-render bound, on one thread.
 //
-//   build/bin/bench_env [ENV...] [--seconds S] [--sizes 64,128]
+//   build/bin/bench_env [ENV...] [--seconds S] [--sizes 64,128] [--profile]
 //
 // Prints one JSON line per configuration:
 //   {"env": "kitchen", "obs": "pixels", "image_size": 64, "steps_per_s": ...,
@@ -10,8 +10,14 @@
 // reset state, measured in the same run; overhead = bound / steps - 1. The last field steps
 // with random actions (more contacts, so slower physics). Environments must
 // implement imitate::MujocoEnvironment; without ENV every such registered environment runs.
+// --profile adds one line per environment with MuJoCo's own stage timers for the held-still
+// physics: {"env": ..., "profile": "mj_step", "us": {"step": ..., "collision": ..., ...},
+// "ncon": ..., "nefc": ...} (microseconds per mj_step; stages nest: step > forward > position >
+// collision).
+#include <fmt/format.h>
 #include <torch/torch.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -84,7 +90,44 @@ double BoundRate(MujocoEnvironment& env, int image_size, double seconds) {
   });
 }
 
-void Measure(const std::string& name, const std::string& obs, int image_size, double seconds) {
+// microseconds on the steady clock, for MuJoCo's stage timers
+mjtNum NowMicroseconds() {
+  return std::chrono::duration<double, std::micro>(Clock::now().time_since_epoch()).count();
+}
+
+// MuJoCo's stage timers over `seconds` of raw physics on copies of the model and the state
+// right after Reset(0) (held still, as the bound); one JSON line
+void ProfilePhysics(const std::string& name, MujocoEnvironment& env, double seconds) {
+  env.Reset(0);
+  mujoco::MjModelPtr model(mj_copyModel(nullptr, env.Model()));
+  mujoco::MjDataPtr data(mj_copyData(nullptr, model.get(), env.Data()));
+  mjfTime previous = mjcb_time;
+  mjcb_time = NowMicroseconds;
+  Rate(seconds / 10, [&] { mj_step(model.get(), data.get()); });  // settle, then count
+  for (int i = 0; i < mjNTIMER; ++i) data->timer[i] = mjTimerStat{0, 0};
+  Rate(seconds, [&] { mj_step(model.get(), data.get()); });
+  mjcb_time = previous;
+  // the stages of mjtTimer, in its order
+  static const char* const kStages[mjNTIMER] = {
+      "step",      "forward",         "inverse",    "position",   "velocity",
+      "actuation", "acceleration",    "constraint", "kinematics", "inertia",
+      "collision", "make_constraint", "project"};
+  std::string stages;
+  const double steps = std::max(1, data->timer[mjTIMER_STEP].number);
+  for (int i = 0; i < mjNTIMER; ++i) {
+    if (i == mjTIMER_INVERSE) continue;  // not called by mj_step
+    stages += fmt::format("{}\"{}\": {:.2f}", stages.empty() ? "" : ", ", kStages[i],
+                          data->timer[i].duration / steps);
+  }
+  std::printf(
+      "{\"env\": \"%s\", \"profile\": \"mj_step\", \"us\": {%s}, \"ncon\": %d, "
+      "\"nefc\": %d}\n",
+      name.c_str(), stages.c_str(), data->ncon, data->nefc);
+  std::fflush(stdout);
+}
+
+void Measure(const std::string& name, const std::string& obs, int image_size, double seconds,
+             bool profile) {
   std::map<std::string, ParamValue> given = {{"observation", std::vector<std::string>{obs}}};
   if (obs == "pixels") given["image_size"] = static_cast<int64_t>(image_size);
   auto env = CreatePlugin<Environment>(name, "environment", given);
@@ -102,6 +145,7 @@ void Measure(const std::string& name, const std::string& obs, int image_size, do
       name.c_str(), obs.c_str(), obs == "pixels" ? image_size : 0, steps, bound,
       bound / steps - 1.0, random_steps);
   std::fflush(stdout);
+  if (profile) ProfilePhysics(name, *mj, seconds);
 }
 
 }  // namespace
@@ -115,9 +159,12 @@ int main(int argc, char** argv) {
   std::vector<std::string> envs;
   std::vector<int> sizes = {64};
   double seconds = 3.0;
+  bool profile = false;
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i];
-    if (arg == "--seconds" && i + 1 < argc) {
+    if (arg == "--profile") {
+      profile = true;
+    } else if (arg == "--seconds" && i + 1 < argc) {
       seconds = std::stod(argv[++i]);
     } else if (arg == "--sizes" && i + 1 < argc) {
       sizes.clear();
@@ -135,8 +182,8 @@ int main(int argc, char** argv) {
   try {
     if (envs.empty()) envs = imitate::bench::Plugins().Names(imitate::PluginKind::kEnvironment);
     for (const std::string& env : envs) {
-      imitate::bench::Measure(env, "state", 0, seconds);
-      for (int size : sizes) imitate::bench::Measure(env, "pixels", size, seconds);
+      imitate::bench::Measure(env, "state", 0, seconds, profile);
+      for (int size : sizes) imitate::bench::Measure(env, "pixels", size, seconds, false);
     }
   } catch (const std::exception& e) {
     std::fprintf(stderr, "bench_env: %s\n", e.what());
