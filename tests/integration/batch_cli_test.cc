@@ -45,13 +45,6 @@ demos.path = ["demos.h5", "missing.h5"]
 optimizer.lr = [1e-3, 3e-3]
 )";
 
-std::string ReadText(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
 int Count(const std::string& text, const std::string& what) {
   int n = 0;
   for (size_t at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++n;

@@ -39,6 +39,13 @@ void WriteFile(const std::string& path, const std::string& text) {
   out << text;
 }
 
+std::string ReadText(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
 CliResult RunCli(const std::vector<std::string>& args, const std::string& cwd,
                  double kill_after_seconds) {
   if (kill_after_seconds <= 0) return RunCliUntil(args, cwd, [] { return false; });

@@ -29,6 +29,9 @@ std::string MakeTempDir(const std::string& tag);
 // Writes `text` to `path`.
 void WriteFile(const std::string& path, const std::string& text);
 
+// The whole text of the file at `path` ("" when it cannot be read).
+std::string ReadText(const std::string& path);
+
 }  // namespace imitate::testing
 
 #endif  // IMITATE_TESTS_INTEGRATION_CLI_RUNNER_H_

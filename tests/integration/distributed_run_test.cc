@@ -88,13 +88,6 @@ batch_length = 4
 eval_episodes = 1
 )";
 
-std::string ReadText(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
 class DistributedRunTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {

@@ -39,26 +39,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// a random batch [B, T, ...] of the observation space's keys and actions
-Batch RandomBatch(const ObservationSpace& space, int64_t actions, int64_t b, int64_t t) {
-  Batch batch;
-  for (const auto& [key, spec] : space) {
-    std::vector<int64_t> shape = {b, t};
-    shape.insert(shape.end(), spec.shape.begin(), spec.shape.end());
-    batch.observation[key] = spec.dtype == torch::kUInt8
-                                 ? torch::randint(0, 256, shape, torch::kUInt8)
-                                 : torch::randn(shape, torch::kFloat32);
-  }
-  batch.action = torch::rand({b, t, actions}) * 2 - 1;
-  batch.action.select(1, 0).zero_();
-  batch.reward = torch::zeros({b, t});
-  batch.is_first = torch::zeros({b, t}, torch::kBool);
-  batch.is_first.select(1, 0).fill_(true);
-  batch.is_last = torch::zeros({b, t}, torch::kBool);
-  batch.is_terminal = torch::zeros({b, t}, torch::kBool);
-  return batch;
-}
-
 struct Args {
   std::string ranks = "1,2";
   std::string preset = "state";

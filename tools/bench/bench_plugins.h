@@ -2,14 +2,17 @@
 #ifndef IMITATE_TOOLS_BENCH_BENCH_PLUGINS_H_
 #define IMITATE_TOOLS_BENCH_BENCH_PLUGINS_H_
 
+#include <cstdint>
 #include <map>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "engine/plugins/registry.h"
+#include "imitate/sdk/optimizer.h"
 #include "imitate/sdk/params.h"
 #include "imitate/sdk/plugin.h"
+#include "imitate/sdk/spaces.h"
 
 namespace imitate::bench {
 
@@ -31,6 +34,10 @@ std::unique_ptr<T> CreatePlugin(const std::string& name, const std::string& path
                                 const std::map<std::string, ParamValue>& given = {}) {
   return Plugins().Create<T>(name, PluginParams(T::kKind, name, path, given));
 }
+
+// A random batch [B, T, ...] of the observation space's keys (uint8 keys uniform in 0..255,
+// others standard normal) and actions in [-1, 1) (zero at t = 0); each sequence starts an episode.
+Batch RandomBatch(const ObservationSpace& space, int64_t actions, int64_t b, int64_t t);
 
 }  // namespace imitate::bench
 
