@@ -5,6 +5,7 @@
 #include "imitate/sdk/errors.h"
 #include "imitate/sdk/expert.h"
 #include "imitate/sdk/optimizer.h"
+#include "imitate/sdk/planning.h"
 #include "imitate/sdk/plugin.h"
 #include "imitate/sdk/reward_learner.h"
 
@@ -12,6 +13,7 @@ namespace imitate {
 
 Plugin::~Plugin() = default;
 Environment::~Environment() = default;
+PlanningEnvironment::~PlanningEnvironment() = default;
 Expert::~Expert() = default;
 Encoder::~Encoder() = default;
 
