@@ -45,7 +45,9 @@ DemosResult MakeDemos(const DemosRequest& request, const Registry& registry, Con
   auto env = registry.Create<Environment>(request.environment, env_params);
   auto expert = registry.Create<Expert>(request.expert, expert_params);
   std::vector<std::string> supported = expert->SupportedEnvironments();
-  if (std::find(supported.begin(), supported.end(), request.environment) == supported.end()) {
+  // "*": a generic expert that checks the environment's interfaces itself (in Reset)
+  if (std::find(supported.begin(), supported.end(), "*") == supported.end() &&
+      std::find(supported.begin(), supported.end(), request.environment) == supported.end()) {
     throw ConfigError(fmt::format("--expert: expert '{}' drives {}, not '{}'", request.expert,
                                   fmt::join(supported, ", "), request.environment));
   }

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -46,7 +47,8 @@ std::unique_ptr<Environment> PointMass::Create(const Params& params) {
 }
 
 PointMass::PointMass(const Params& params)
-    : episode_length_(params.Int("episode_length")),
+    : params_(params),
+      episode_length_(params.Int("episode_length")),
       frame_skip_(static_cast<int>(params.Int("frame_skip"))),
       image_size_(static_cast<int>(params.Int("image_size"))),
       camera_(params.String("camera")),
@@ -81,6 +83,13 @@ PointMass::PointMass(const Params& params)
   // metric keys exist from the start so that steps only overwrite values
   timestep_.metrics = {{"distance", 0.0}, {"success", 0.0}};
   mj_forward(model_.get(), data_.get());
+}
+
+std::unique_ptr<Environment> PointMass::CloneForPlanning() const {
+  // this environment's parameters, observing the state only
+  std::map<std::string, ParamValue> values = params_.values();
+  values["observation"] = std::vector<std::string>{"state"};
+  return std::make_unique<PointMass>(Params::Make(params_.path(), Specs(), values));
 }
 
 const TimeStep& PointMass::Reset(uint64_t seed) {

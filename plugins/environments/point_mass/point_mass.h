@@ -4,7 +4,8 @@
 // `pixels` uint8 [image_size, image_size, 3] from the `camera` parameter, top row first.
 // Action: float32 [2] in [-1, 1] (x and y motor commands, clipped). Reward: minus the distance
 // to the target. Metrics: `distance` (m) and `success` (1 when distance < success_radius).
-// GetState/SetState layout: see point_mass_model.h.
+// GetState/SetState layout: see point_mass_model.h. Planners (the `mpc` expert) roll out on
+// copies from CloneForPlanning.
 #ifndef IMITATE_PLUGINS_ENVIRONMENTS_POINT_MASS_POINT_MASS_H_
 #define IMITATE_PLUGINS_ENVIRONMENTS_POINT_MASS_POINT_MASS_H_
 
@@ -21,11 +22,12 @@
 #include "imitate/sdk/mujoco/mujoco_environment.h"
 #include "imitate/sdk/mujoco/renderer.h"
 #include "imitate/sdk/params.h"
+#include "imitate/sdk/planning.h"
 
 namespace imitate::plugins::point_mass {
 
 // The point_mass environment (registered as "point_mass").
-class PointMass final : public MujocoEnvironment {
+class PointMass final : public MujocoEnvironment, public PlanningEnvironment {
  public:
   // The declared parameters of the [environment] table.
   static ParamSpecs Specs();
@@ -46,6 +48,8 @@ class PointMass final : public MujocoEnvironment {
   const mjModel* Model() const override { return model_.get(); }
   const mjData* Data() const override { return data_.get(); }
   int FrameSkip() const override { return frame_skip_; }
+  // The same parameters with the `state` observation only (it never renders).
+  std::unique_ptr<Environment> CloneForPlanning() const override;
 
  private:
   // Fills the observation tensors and metrics of timestep_ in place.
@@ -56,6 +60,7 @@ class PointMass final : public MujocoEnvironment {
   double Uniform(double lo, double hi);
 
   // parameters
+  Params params_;
   int64_t episode_length_;
   int frame_skip_;
   int image_size_;

@@ -13,6 +13,7 @@
 #include "engine/plugins/registry.h"
 #include "imitate/sdk/environment.h"
 #include "imitate/sdk/errors.h"
+#include "imitate/sdk/planning.h"
 #include "imitate/testing/environment_conformance.h"
 #include "plugins/environments/point_mass/point_mass_model.h"
 #include "tests/support/plugin_test_util.h"
@@ -175,6 +176,29 @@ TEST(PointMassEnv, StepsWriteInPlaceAndEndAtTheLimit) {
   env->Reset(3);
   EXPECT_THROW(env->Step(torch::zeros({3})), UsageError);
   EXPECT_THROW(env->SetState({1.0, 2.0}), UsageError);
+}
+
+TEST(PointMassEnv, PlanningCopiesFollowTheOriginal) {
+  // pixels and state, a short episode: the copy observes state only and ends where it does
+  auto env = MakeEnv({{"episode_length", int64_t{6}},
+                      {"observation", std::vector<std::string>{"pixels", "state"}}});
+  const auto* planning = dynamic_cast<const PlanningEnvironment*>(env.get());
+  ASSERT_NE(planning, nullptr);
+  std::unique_ptr<Environment> copy = planning->CloneForPlanning();
+  EXPECT_EQ(copy->ObservationSpec().count("pixels"), 0u);
+  EXPECT_EQ(copy->EpisodeLength(), 6);
+  env->Reset(4);
+  env->Step(torch::tensor({0.3f, -0.7f}));
+  copy->SetState(env->GetState());
+  for (int i = 0; i < 5; ++i) {
+    torch::Tensor a = torch::tensor({0.9f - 0.3f * i, 0.2f * i});
+    const TimeStep& mine = copy->Step(a);
+    const TimeStep& theirs = env->Step(a);
+    EXPECT_EQ(mine.reward, theirs.reward) << i;
+    EXPECT_EQ(mine.is_last, theirs.is_last) << i;
+    EXPECT_TRUE(torch::equal(mine.observation.at("state"), theirs.observation.at("state"))) << i;
+  }
+  EXPECT_TRUE(copy->GetState() == env->GetState());
 }
 
 TEST(PointMassEnv, RejectsBadParameters) {

@@ -19,7 +19,8 @@ class IMITATE_EXPORT Expert : public Plugin {
   static constexpr PluginKind kKind = PluginKind::kExpert;
   ~Expert() override;
 
-  // Environment kinds this expert can drive ("point_mass"); `imitate demos` checks it.
+  // Environment kinds this expert can drive ("point_mass"); `imitate demos` checks it. "*"
+  // means any environment: the expert checks what it needs (e.g. PlanningEnvironment) in Reset.
   virtual std::vector<std::string> SupportedEnvironments() const = 0;
 
   // Starts a demonstration: `env` was just reset and returned `first`; `seed` drives the
