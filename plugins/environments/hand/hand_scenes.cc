@@ -246,7 +246,9 @@ void AdroitWorld(MjcfWriter& w) {
 }
 
 // B5 relocate: a ball on 6 unlimited joints (its body position is randomised at reset) and a
-// non-colliding target site
+// non-colliding target site. The three hinges get a small armature (about 11% of the ball's
+// rotational inertia): without it the mass matrix is singular when OBJRy reaches +-pi/2 (gimbal
+// lock), and a fast-rolling ball made MuJoCo reset the whole simulation.
 void RelocateObjects(MjcfWriter& w) {
   w.Open("body", {{"name", kRelocateBallBody}, {"pos", "0 0 0.035"}});
   const char* names[6] = {"OBJTx", "OBJTy", "OBJTz", "OBJRx", "OBJRy", "OBJRz"};
@@ -255,7 +257,8 @@ void RelocateObjects(MjcfWriter& w) {
     w.Leaf("joint", {{"name", names[i]},
                      {"type", i < 3 ? "slide" : "hinge"},
                      {"axis", Num(axis)},
-                     {"limited", "false"}});
+                     {"limited", "false"},
+                     {"armature", i < 3 ? "0" : "1e-05"}});
   }
   w.Leaf("geom", {{"name", "sphere"},
                   {"type", "sphere"},

@@ -1,0 +1,93 @@
+// Fast tests of the hand_script expert driving the hand environment's relocate task.
+#include <gtest/gtest.h>
+#include <torch/types.h>
+
+#include <string>
+#include <vector>
+
+#include "imitate/sdk/errors.h"
+#include "plugins/experts/hand_script/hand_script_expert.h"
+#include "plugins/experts/hand_script/hand_script_test_util.h"
+
+namespace imitate::plugins::hand_script {
+namespace {
+
+TEST(HandScriptExpert, SupportsHand) {
+  Pair p = MakePair();
+  EXPECT_EQ(p.expert->SupportedEnvironments(), (std::vector<std::string>{"hand"}));
+}
+
+// the ball leaves the table early and the episode succeeds (the rate is measured in
+// hand_script_slow_test)
+TEST(HandScriptExpert, LiftsAndRelocatesTheBall) {
+  Pair p = MakePair();
+  for (uint64_t seed : {0, 1, 2}) {
+    const Outcome out = RunEpisode(p, seed);
+    EXPECT_GT(out.lifted_at, 0) << "seed " << seed;
+    EXPECT_LT(out.lifted_at, 140) << "seed " << seed;
+    EXPECT_TRUE(out.success) << "seed " << seed << ": goal steps " << out.goal_steps
+                             << ", final distance " << out.final_distance;
+  }
+}
+
+// the phases follow each other in order and end in the hold
+TEST(HandScriptExpert, GoesThroughThePhasesInOrder) {
+  // the expert compiled into this test (its phase is not part of the Expert interface)
+  Pair p = MakePair();
+  HandScriptExpert expert(Params::Make("expert", HandScriptExpert::Specs(), {}));
+  const TimeStep* step = &p.env->Reset(3);
+  expert.Reset(*p.env, *step, 3);
+  std::vector<Phase> seen = {expert.phase()};
+  while (!step->is_last) {
+    step = &p.env->Step(expert.Act(*p.env, *step));
+    if (expert.phase() != seen.back()) seen.push_back(expert.phase());
+  }
+  EXPECT_EQ(seen, (std::vector<Phase>{Phase::kApproach, Phase::kDescend, Phase::kClose,
+                                      Phase::kCarry, Phase::kHold}));
+}
+
+TEST(HandScriptExpert, SeedsMakeDemonstrationsDiffer) {
+  Pair p = MakePair();
+  // the first steps of one scene under two expert seeds, and again under the first
+  auto actions = [&](uint64_t seed) {
+    const TimeStep* step = &p.env->Reset(7);
+    p.expert->Reset(*p.env, *step, seed);
+    std::vector<torch::Tensor> out;
+    for (int t = 0; t < 10; ++t) {
+      out.push_back(p.expert->Act(*p.env, *step).clone());
+      step = &p.env->Step(out.back());
+    }
+    return torch::stack(out);
+  };
+  torch::Tensor a = actions(1), b = actions(2);
+  EXPECT_EQ(a.sizes(), (std::vector<int64_t>{10, 30}));
+  EXPECT_EQ(a.scalar_type(), torch::kFloat32);
+  EXPECT_TRUE(((a >= -1) & (a <= 1)).all().item<bool>());
+  EXPECT_FALSE(torch::equal(a, b));
+  EXPECT_TRUE(torch::equal(a, actions(1)));
+}
+
+TEST(HandScriptExpert, RejectsOtherTasks) {
+  for (const char* task : {"baoding", "door"}) {
+    Pair p = MakePair(task);
+    const TimeStep& first = p.env->Reset(0);
+    const std::string message = test_support::ErrorOf([&] { p.expert->Reset(*p.env, first, 0); });
+    EXPECT_NE(message.find("relocate"), std::string::npos) << message;
+    EXPECT_NE(message.find(task), std::string::npos) << message;
+    EXPECT_THROW(p.expert->Reset(*p.env, first, 0), ConfigError);
+  }
+}
+
+TEST(HandScriptExpert, ActBeforeResetIsAUsageError) {
+  Pair p = MakePair();
+  const TimeStep& first = p.env->Reset(0);
+  EXPECT_THROW(p.expert->Act(*p.env, first), UsageError);
+}
+
+TEST(HandScriptExpert, RejectsBadParameters) {
+  EXPECT_THROW(MakePair("relocate", {{"speed", 5.0}}), ConfigError);
+  EXPECT_THROW(MakePair("relocate", {{"stiffness", 0.0}}), ConfigError);
+}
+
+}  // namespace
+}  // namespace imitate::plugins::hand_script
