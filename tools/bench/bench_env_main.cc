@@ -1,9 +1,10 @@
 // bench_env: environment throughput against its physics-and-render bound, on one thread.
 //
-//   build/bin/bench_env [ENV...] [--seconds S] [--sizes 64,128] [--profile]
+//   build/bin/bench_env [ENV...] [--seconds S] [--sizes 64,128] [--profile] [--set KEY=VALUE]...
 //
+// --set passes an environment parameter to every ENV (e.g. --set task=relocate for `hand`).
 // Prints one JSON line per configuration:
-//   {"env": "kitchen", "obs": "pixels", "image_size": 64, "steps_per_s": ...,
+//   {"env": "kitchen", "set": "", "obs": "pixels", "image_size": 64, "steps_per_s": ...,
 //    "bound_steps_per_s": ..., "overhead": ..., "random_action_steps_per_s": ...}
 // steps_per_s holds the robot still (zero actions) from Reset; the bound is raw mj_step x
 // frame_skip (plus one render of the same size for pixels) on a copy of the model and the
@@ -26,6 +27,7 @@
 #include <string>
 #include <vector>
 
+#include "engine/config/overrides.h"
 #include "engine/plugins/registry.h"
 #include "imitate/sdk/environment.h"
 #include "imitate/sdk/mujoco/model.h"
@@ -126,9 +128,16 @@ void ProfilePhysics(const std::string& name, MujocoEnvironment& env, double seco
   std::fflush(stdout);
 }
 
-void Measure(const std::string& name, const std::string& obs, int image_size, double seconds,
-             bool profile) {
-  std::map<std::string, ParamValue> given = {{"observation", std::vector<std::string>{obs}}};
+// the --set overrides: parsed parameter values, and their text for the JSON lines
+struct Overrides {
+  std::map<std::string, ParamValue> values;
+  std::string text;  // "task=relocate,image_size=..." as given
+};
+
+void Measure(const std::string& name, const Overrides& overrides, const std::string& obs,
+             int image_size, double seconds, bool profile) {
+  std::map<std::string, ParamValue> given = overrides.values;
+  given["observation"] = std::vector<std::string>{obs};
   if (obs == "pixels") given["image_size"] = static_cast<int64_t>(image_size);
   auto env = CreatePlugin<Environment>(name, "environment", given);
   auto* mj = dynamic_cast<MujocoEnvironment*>(env.get());
@@ -140,9 +149,10 @@ void Measure(const std::string& name, const std::string& obs, int image_size, do
   double bound = BoundRate(*mj, obs == "pixels" ? image_size : 0, seconds);
   double random_steps = EnvRate(*env, seconds, true);
   std::printf(
-      "{\"env\": \"%s\", \"obs\": \"%s\", \"image_size\": %d, \"steps_per_s\": %.1f, "
-      "\"bound_steps_per_s\": %.1f, \"overhead\": %.3f, \"random_action_steps_per_s\": %.1f}\n",
-      name.c_str(), obs.c_str(), obs == "pixels" ? image_size : 0, steps, bound,
+      "{\"env\": \"%s\", \"set\": \"%s\", \"obs\": \"%s\", \"image_size\": %d, "
+      "\"steps_per_s\": %.1f, \"bound_steps_per_s\": %.1f, \"overhead\": %.3f, "
+      "\"random_action_steps_per_s\": %.1f}\n",
+      name.c_str(), overrides.text.c_str(), obs.c_str(), obs == "pixels" ? image_size : 0, steps, bound,
       bound / steps - 1.0, random_steps);
   std::fflush(stdout);
   if (profile) ProfilePhysics(name, *mj, seconds);
@@ -160,10 +170,24 @@ int main(int argc, char** argv) {
   std::vector<int> sizes = {64};
   double seconds = 3.0;
   bool profile = false;
+  imitate::bench::Overrides overrides;
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i];
     if (arg == "--profile") {
       profile = true;
+    } else if (arg == "--set" && i + 1 < argc) {
+      std::string text = argv[++i];
+      try {
+        auto [key, value] = imitate::engine::ParseOverride(text);
+        overrides.values.insert_or_assign(key, value);
+      } catch (const std::exception& e) {
+        std::fprintf(stderr, "bench_env: --set %s: %s\n", text.c_str(), e.what());
+        return 2;
+      }
+      // JSON-safe: the values' own quotes are escaped
+      std::string escaped;
+      for (char c : text) escaped += c == '"' ? std::string("\\\"") : std::string(1, c);
+      overrides.text += (overrides.text.empty() ? "" : ",") + escaped;
     } else if (arg == "--seconds" && i + 1 < argc) {
       seconds = std::stod(argv[++i]);
     } else if (arg == "--sizes" && i + 1 < argc) {
@@ -182,8 +206,10 @@ int main(int argc, char** argv) {
   try {
     if (envs.empty()) envs = imitate::bench::Plugins().Names(imitate::PluginKind::kEnvironment);
     for (const std::string& env : envs) {
-      imitate::bench::Measure(env, "state", 0, seconds, profile);
-      for (int size : sizes) imitate::bench::Measure(env, "pixels", size, seconds, false);
+      imitate::bench::Measure(env, overrides, "state", 0, seconds, profile);
+      for (int size : sizes) {
+        imitate::bench::Measure(env, overrides, "pixels", size, seconds, false);
+      }
     }
   } catch (const std::exception& e) {
     std::fprintf(stderr, "bench_env: %s\n", e.what());
