@@ -2,10 +2,12 @@
 #include <gtest/gtest.h>
 #include <torch/types.h>
 
+#include <filesystem>
 #include <string>
 #include <vector>
 
 #include "imitate/sdk/errors.h"
+#include "tests/integration/cli_runner.h"
 #include "plugins/experts/hand_script/hand_script_expert.h"
 #include "plugins/experts/hand_script/hand_script_test_util.h"
 
@@ -87,6 +89,28 @@ TEST(HandScriptExpert, ActBeforeResetIsAUsageError) {
 TEST(HandScriptExpert, RejectsBadParameters) {
   EXPECT_THROW(MakePair("relocate", {{"speed", 5.0}}), ConfigError);
   EXPECT_THROW(MakePair("relocate", {{"stiffness", 0.0}}), ConfigError);
+}
+
+// --- through the command line: the demo file's layout ---
+
+// `imitate demos hand` writes both observation keys with the task's shapes, the 30 relocate
+// actions and the per-demo metrics, and `demos info` reads them back.
+TEST(HandScriptExpert, MakesRelocateDemosThroughTheCli) {
+  std::string dir = testing::MakeTempDir("hand_demos");
+  testing::CliResult r = testing::RunCli(
+      {"demos", "hand", "--expert", "hand_script", "--count", "1", "--seed", "3", "--out",
+       "relocate.h5", "--set", "environment.task=relocate", "--set",
+       "observation=[\"state\", \"pixels\"]", "--set", "image_size=32"},
+      dir);
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  ASSERT_TRUE(std::filesystem::exists(dir + "/relocate.h5"));
+  r = testing::RunCli({"demos", "info", "relocate.h5"}, dir);
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  for (const char* expected : {"1 demos, 200 steps", "task = \"relocate\"", "state", "[39]",
+                               "pixels", "uint8", "[32, 32, 3]", "[30]", "goal_steps",
+                               "success"}) {
+    EXPECT_NE(r.out.find(expected), std::string::npos) << expected << " in\n" << r.out;
+  }
 }
 
 }  // namespace

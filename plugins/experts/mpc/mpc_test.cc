@@ -318,5 +318,23 @@ TEST(MpcExpert, MakesPointMassDemosThroughTheCli) {
   EXPECT_NE((r.out + r.err).find("expert.sample"), std::string::npos) << r.out << r.err;
 }
 
+// Baoding demos through the CLI on a tiny planning budget: the hand plans through its copies and
+// the file holds the task's 40-D state, the 24 actions and the Baoding metrics.
+TEST(MpcExpert, MakesBaodingDemosThroughTheCli) {
+  std::string dir = testing::MakeTempDir("mpc_baoding");
+  testing::CliResult r = testing::RunCli(
+      {"demos", "hand", "--expert", "mpc", "--count", "1", "--out", "b.h5", "--set",
+       "observation=[\"state\"]", "--set", "episode_length=3", "--set", "expert.samples=8",
+       "--set", "expert.horizon=2"},
+      dir);
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  r = testing::RunCli({"demos", "info", "b.h5"}, dir);
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  for (const char* expected : {"1 demos, 3 steps", "task = \"baoding\"", "[40]", "[24]",
+                               "mean_target_distance", "dropped", "success"}) {
+    EXPECT_NE(r.out.find(expected), std::string::npos) << expected << " in\n" << r.out;
+  }
+}
+
 }  // namespace
 }  // namespace imitate::plugins::mpc
