@@ -7,9 +7,9 @@
 #include <vector>
 
 #include "imitate/sdk/errors.h"
-#include "tests/integration/cli_runner.h"
 #include "plugins/experts/hand_script/hand_script_expert.h"
 #include "plugins/experts/hand_script/hand_script_test_util.h"
+#include "tests/integration/cli_runner.h"
 
 namespace imitate::plugins::hand_script {
 namespace {
@@ -97,18 +97,17 @@ TEST(HandScriptExpert, RejectsBadParameters) {
 // actions and the per-demo metrics, and `demos info` reads them back.
 TEST(HandScriptExpert, MakesRelocateDemosThroughTheCli) {
   std::string dir = testing::MakeTempDir("hand_demos");
-  testing::CliResult r = testing::RunCli(
-      {"demos", "hand", "--expert", "hand_script", "--count", "1", "--seed", "3", "--out",
-       "relocate.h5", "--set", "environment.task=relocate", "--set",
-       "observation=[\"state\", \"pixels\"]", "--set", "image_size=32"},
-      dir);
+  testing::CliResult r =
+      testing::RunCli({"demos", "hand", "--expert", "hand_script", "--count", "1", "--seed", "3",
+                       "--out", "relocate.h5", "--set", "environment.task=relocate", "--set",
+                       "observation=[\"state\", \"pixels\"]", "--set", "image_size=32"},
+                      dir);
   ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
   ASSERT_TRUE(std::filesystem::exists(dir + "/relocate.h5"));
   r = testing::RunCli({"demos", "info", "relocate.h5"}, dir);
   ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
   for (const char* expected : {"1 demos, 200 steps", "task = \"relocate\"", "state", "[39]",
-                               "pixels", "uint8", "[32, 32, 3]", "[30]", "goal_steps",
-                               "success"}) {
+                               "pixels", "uint8", "[32, 32, 3]", "[30]", "goal_steps", "success"}) {
     EXPECT_NE(r.out.find(expected), std::string::npos) << expected << " in\n" << r.out;
   }
 }

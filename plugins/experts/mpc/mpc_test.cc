@@ -322,11 +322,11 @@ TEST(MpcExpert, MakesPointMassDemosThroughTheCli) {
 // the file holds the task's 40-D state, the 24 actions and the Baoding metrics.
 TEST(MpcExpert, MakesBaodingDemosThroughTheCli) {
   std::string dir = testing::MakeTempDir("mpc_baoding");
-  testing::CliResult r = testing::RunCli(
-      {"demos", "hand", "--expert", "mpc", "--count", "1", "--out", "b.h5", "--set",
-       "observation=[\"state\"]", "--set", "episode_length=3", "--set", "expert.samples=8",
-       "--set", "expert.horizon=2"},
-      dir);
+  testing::CliResult r =
+      testing::RunCli({"demos", "hand", "--expert", "mpc", "--count", "1", "--out", "b.h5", "--set",
+                       "observation=[\"state\"]", "--set", "episode_length=3", "--set",
+                       "expert.samples=8", "--set", "expert.horizon=2"},
+                      dir);
   ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
   r = testing::RunCli({"demos", "info", "b.h5"}, dir);
   ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
