@@ -4,7 +4,6 @@
 #include <gtest/gtest.h>
 #include <torch/types.h>
 
-#include <chrono>
 #include <cstdio>
 #include <map>
 #include <memory>
@@ -260,41 +259,6 @@ TEST(HandEnv, DoorConforms) {
               {"image_size", int64_t{24}},
               {"episode_length", int64_t{30}}};
   testing::ExpectEnvironmentConforms([given] { return MakeEnv(given); }, 1);
-}
-
-// not a timed test: prints raw physics and step times for information
-TEST(HandEnv, ReportsStepTimes) {
-  using Clock = std::chrono::steady_clock;
-  auto seconds = [](Clock::time_point start) {
-    return std::chrono::duration<double>(Clock::now() - start).count();
-  };
-  for (const char* task : {"baoding", "relocate", "door"}) {
-    double step_ms[2] = {};
-    for (int k = 0; k < 2; ++k) {
-      auto env = MakeEnv(
-          {{"task", std::string(task)}, {"observation", Strings{k == 0 ? "state" : "pixels"}}});
-      torch::Tensor action = torch::zeros({env->ActionSpec().Size()});
-      env->Reset(5);
-      env->Step(action);  // the first render makes the GL context
-      const int steps = 40;
-      auto start = Clock::now();
-      for (int i = 0; i < steps; ++i) env->Step(action);
-      step_ms[k] = 1000 * seconds(start) / steps;
-    }
-    // raw mj_step on a copy of the model and the reset state
-    auto env = MakeEnv(StateOnly(task));
-    env->Reset(5);
-    const MujocoEnvironment& mj = Mj(*env);
-    mujoco::MjModelPtr model(mj_copyModel(nullptr, mj.Model()));
-    mujoco::MjDataPtr data(mj_copyData(nullptr, model.get(), mj.Data()));
-    const int physics_steps = 2000;
-    auto start = Clock::now();
-    for (int i = 0; i < physics_steps; ++i) mj_step(model.get(), data.get());
-    const double us = 1e6 * seconds(start) / physics_steps;
-    std::printf(
-        "hand %s: mj_step %.1f us (x %d = %.2f ms); Step %.2f ms (state), %.2f ms (64x64 pixels)\n",
-        task, us, mj.FrameSkip(), us * mj.FrameSkip() / 1000, step_ms[0], step_ms[1]);
-  }
 }
 
 }  // namespace

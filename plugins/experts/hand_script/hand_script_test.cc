@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "imitate/sdk/errors.h"
+#include "imitate/testing/expert_conformance.h"
 #include "plugins/experts/hand_script/hand_script_expert.h"
 #include "plugins/experts/hand_script/hand_script_test_util.h"
 #include "tests/integration/cli_runner.h"
@@ -48,25 +49,10 @@ TEST(HandScriptExpert, GoesThroughThePhasesInOrder) {
                                       Phase::kCarry, Phase::kHold}));
 }
 
+// the expert contract (actions in bounds, a seed repeats, two seeds differ), on one scene
 TEST(HandScriptExpert, SeedsMakeDemonstrationsDiffer) {
   Pair p = MakePair();
-  // the first steps of one scene under two expert seeds, and again under the first
-  auto actions = [&](uint64_t seed) {
-    const TimeStep* step = &p.env->Reset(7);
-    p.expert->Reset(*p.env, *step, seed);
-    std::vector<torch::Tensor> out;
-    for (int t = 0; t < 10; ++t) {
-      out.push_back(p.expert->Act(*p.env, *step).clone());
-      step = &p.env->Step(out.back());
-    }
-    return torch::stack(out);
-  };
-  torch::Tensor a = actions(1), b = actions(2);
-  EXPECT_EQ(a.sizes(), (std::vector<int64_t>{10, 30}));
-  EXPECT_EQ(a.scalar_type(), torch::kFloat32);
-  EXPECT_TRUE(((a >= -1) & (a <= 1)).all().item<bool>());
-  EXPECT_FALSE(torch::equal(a, b));
-  EXPECT_TRUE(torch::equal(a, actions(1)));
+  testing::ExpectExpertConforms(*p.env, *p.expert, /*steps=*/10, /*env_seed=*/7);
 }
 
 TEST(HandScriptExpert, RejectsOtherTasks) {

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "imitate/sdk/errors.h"
+#include "imitate/testing/expert_conformance.h"
 #include "plugins/experts/kitchen_script/kitchen_script_test_util.h"
 
 namespace imitate::plugins::kitchen_script {
@@ -33,25 +34,10 @@ TEST(KitchenScriptExpert, CompletesThePaperTasks) {
   EXPECT_EQ(SuccessCount(p, 1000, 3, "paper tasks"), 3);
 }
 
+// the expert contract (actions in bounds, a seed repeats, two seeds differ), on one scene
 TEST(KitchenScriptExpert, SeedsMakeDemonstrationsDiffer) {
   Pair p = MakePair(kPaperTasks);
-  // a few steps into the episode under two expert seeds, and again under the first
-  auto actions = [&](uint64_t seed) {
-    const TimeStep* step = &p.env->Reset(7);
-    p.expert->Reset(*p.env, *step, seed);
-    std::vector<torch::Tensor> out;
-    for (int t = 0; t < 10; ++t) {
-      out.push_back(p.expert->Act(*p.env, *step).clone());
-      step = &p.env->Step(out.back());
-    }
-    return torch::stack(out);
-  };
-  torch::Tensor a = actions(1), b = actions(2);
-  EXPECT_EQ(a.sizes(), (std::vector<int64_t>{10, 9}));
-  EXPECT_EQ(a.scalar_type(), torch::kFloat32);
-  EXPECT_TRUE(((a >= -1) & (a <= 1)).all().item<bool>());
-  EXPECT_FALSE(torch::equal(a, b));
-  EXPECT_TRUE(torch::equal(a, actions(1)));
+  testing::ExpectExpertConforms(*p.env, *p.expert, /*steps=*/10, /*env_seed=*/7);
 }
 
 TEST(KitchenScriptExpert, RejectsBadParameters) {

@@ -3,7 +3,7 @@
 #define IMITATE_SDK_VERSION_H_
 
 // Semantic version of the SDK's source interface, for humans.
-#define IMITATE_SDK_VERSION "0.2.0"
+#define IMITATE_SDK_VERSION "0.3.0"
 
 // Binary interface version: bumped on any change to an interface's virtual methods, a shared
 // struct's layout, the manifest or the registrar. A plugin built against another value is refused.
