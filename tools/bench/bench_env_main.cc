@@ -12,7 +12,7 @@
 // with random actions (more contacts, so slower physics). Environments must
 // implement imitate::MujocoEnvironment; without ENV every such registered environment runs.
 // --profile adds one line per environment with MuJoCo's own stage timers for the held-still
-// physics: {"env": ..., "profile": "mj_step", "us": {"step": ..., "collision": ..., ...},
+// physics: {"env": ..., "set": ..., "profile": "mj_step", "us": {"step": ..., ...},
 // "ncon": ..., "nefc": ...} (microseconds per mj_step; stages nest: step > forward > position >
 // collision).
 #include <fmt/format.h>
@@ -99,7 +99,8 @@ mjtNum NowMicroseconds() {
 
 // MuJoCo's stage timers over `seconds` of raw physics on copies of the model and the state
 // right after Reset(0) (held still, as the bound); one JSON line
-void ProfilePhysics(const std::string& name, MujocoEnvironment& env, double seconds) {
+void ProfilePhysics(const std::string& name, const std::string& set, MujocoEnvironment& env,
+                    double seconds) {
   env.Reset(0);
   mujoco::MjModelPtr model(mj_copyModel(nullptr, env.Model()));
   mujoco::MjDataPtr data(mj_copyData(nullptr, model.get(), env.Data()));
@@ -122,9 +123,9 @@ void ProfilePhysics(const std::string& name, MujocoEnvironment& env, double seco
                           data->timer[i].duration / steps);
   }
   std::printf(
-      "{\"env\": \"%s\", \"profile\": \"mj_step\", \"us\": {%s}, \"ncon\": %d, "
-      "\"nefc\": %d}\n",
-      name.c_str(), stages.c_str(), data->ncon, data->nefc);
+      "{\"env\": \"%s\", \"set\": \"%s\", \"profile\": \"mj_step\", \"us\": {%s}, "
+      "\"ncon\": %d, \"nefc\": %d}\n",
+      name.c_str(), set.c_str(), stages.c_str(), data->ncon, data->nefc);
   std::fflush(stdout);
 }
 
@@ -155,7 +156,7 @@ void Measure(const std::string& name, const Overrides& overrides, const std::str
       name.c_str(), overrides.text.c_str(), obs.c_str(), obs == "pixels" ? image_size : 0, steps, bound,
       bound / steps - 1.0, random_steps);
   std::fflush(stdout);
-  if (profile) ProfilePhysics(name, *mj, seconds);
+  if (profile) ProfilePhysics(name, overrides.text, *mj, seconds);
 }
 
 }  // namespace
