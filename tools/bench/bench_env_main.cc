@@ -153,8 +153,8 @@ void Measure(const std::string& name, const Overrides& overrides, const std::str
       "{\"env\": \"%s\", \"set\": \"%s\", \"obs\": \"%s\", \"image_size\": %d, "
       "\"steps_per_s\": %.1f, \"bound_steps_per_s\": %.1f, \"overhead\": %.3f, "
       "\"random_action_steps_per_s\": %.1f}\n",
-      name.c_str(), overrides.text.c_str(), obs.c_str(), obs == "pixels" ? image_size : 0, steps, bound,
-      bound / steps - 1.0, random_steps);
+      name.c_str(), overrides.text.c_str(), obs.c_str(), obs == "pixels" ? image_size : 0, steps,
+      bound, bound / steps - 1.0, random_steps);
   std::fflush(stdout);
   if (profile) ProfilePhysics(name, overrides.text, *mj, seconds);
 }
