@@ -245,6 +245,28 @@ namespace {
 
 constexpr int64_t kDefaultPredictDemos = 3;
 
+// RUN_DIR/checkpoints/NAME; a name that is not a checkpoint of the run is a one-line error
+// listing the ones it has.
+std::string CheckpointPath(const std::string& run_dir, const std::string& name) {
+  namespace fs = std::filesystem;
+  const fs::path dir = fs::path(run_dir) / "checkpoints";
+  const bool plain = !name.empty() && name.find('/') == std::string::npos && name != "." &&
+                     name != ".." && name.find(".tmp") == std::string::npos;
+  std::error_code ignored;
+  if (plain && fs::is_regular_file(dir / name, ignored)) return (dir / name).string();
+  std::vector<std::string> names;
+  for (const auto& entry : fs::directory_iterator(dir, ignored)) {
+    const std::string file = entry.path().filename().string();
+    const bool partial =
+        file.find(".tmp") != std::string::npos || file.find(".previous") != std::string::npos;
+    if (entry.is_regular_file(ignored) && !partial) names.push_back(file);
+  }
+  std::sort(names.begin(), names.end());
+  throw UsageError(fmt::format("--checkpoint {}: {} holds no such checkpoint (it has: {})", name,
+                               dir.string(),
+                               names.empty() ? "none" : fmt::format("{}", fmt::join(names, ", "))));
+}
+
 // `eval --predict`: the world model's open-loop predictions on demos, as a table, a CSV file
 // and one video per demo
 int EvalPredict(const EvalArgs& args, const Experiment& experiment, const Environment& env,
@@ -308,7 +330,7 @@ int EvalCommand(const EvalArgs& args) {
   torch::Device device = ParseDevice(experiment.device);
   Agent agent = BuildAgent(experiment, registry, env->ObservationSpec(), env->ActionSpec(), device,
                            DeriveSeed(static_cast<uint64_t>(experiment.seed), "agent"));
-  std::string checkpoint = args.run_dir + "/checkpoints/" + args.checkpoint;
+  std::string checkpoint = CheckpointPath(args.run_dir, args.checkpoint);
   Counters counters = LoadCheckpoint(checkpoint, agent).counters;
   if (args.predict) return EvalPredict(args, experiment, *env, agent, counters, device);
 

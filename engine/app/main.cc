@@ -150,8 +150,8 @@ int main(int argc, char** argv) {
                    "Video frame size in pixels (with --predict: of each panel)")
       ->default_val(256)
       ->check(CLI::Range(16, 2048));
-  eval_cmd->add_option("--checkpoint", eval.checkpoint, "latest or best")
-      ->check(CLI::IsMember({"latest", "best"}));
+  eval_cmd->add_option("--checkpoint", eval.checkpoint,
+                       "latest, best, or a kept one (update-<U>, step-<S>: keep_checkpoints)");
   // eval --predict: the world model's open-loop predictions on demos
   auto* predict_flag = eval_cmd->add_flag(
       "--predict", eval.predict,

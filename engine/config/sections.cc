@@ -31,6 +31,9 @@ const ParamSpecs& ScheduleSpecs() {
                "extra checkpoints every this many updates offline and env steps online (at the "
                "next episode end); 0 = at evaluations only")
           .Min(0),
+      BoolParam("keep_checkpoints", false,
+                "also keep each evaluation's checkpoint as checkpoints/update-<U> (offline) or "
+                "checkpoints/step-<S> (online), e.g. to compare predictions as training proceeds"),
       IntParam("pretrain_eval_every", 0,
                "updates between evaluations in offline phases; 0 = at the end of each phase only")
           .Min(0),

@@ -7,6 +7,7 @@
 #include <cctype>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
 #include <string>
 #include <vector>
 
@@ -271,6 +272,70 @@ void VideoWriter::Close() {
     fs::remove(tmp_path, ignored);
     throw;
   }
+}
+
+void WritePng(const std::string& path, const uint8_t* rgb, int width, int height) {
+  video_internal::QuietFfmpegLogs();
+  if (rgb == nullptr || width <= 0 || height <= 0) {
+    Fail(path, fmt::format("bad picture of size {}x{}", width, height));
+  }
+  // one RGB24 frame through libavcodec's PNG encoder; the packet is the whole file
+  const AVCodec* encoder = avcodec_find_encoder(AV_CODEC_ID_PNG);
+  if (encoder == nullptr) Fail(path, "no PNG encoder in this FFmpeg build");
+  struct Resources {
+    AVCodecContext* codec = nullptr;
+    AVFrame* frame = nullptr;
+    AVPacket* packet = nullptr;
+    ~Resources() {
+      av_packet_free(&packet);
+      av_frame_free(&frame);
+      avcodec_free_context(&codec);
+    }
+  } r;
+  r.codec = avcodec_alloc_context3(encoder);
+  r.frame = av_frame_alloc();
+  r.packet = av_packet_alloc();
+  if (r.codec == nullptr || r.frame == nullptr || r.packet == nullptr) {
+    Fail(path, "cannot allocate the PNG encoder");
+  }
+  r.codec->width = width;
+  r.codec->height = height;
+  r.codec->pix_fmt = AV_PIX_FMT_RGB24;
+  r.codec->time_base = AVRational{1, 1};
+  int err = avcodec_open2(r.codec, encoder, nullptr);
+  if (err < 0) Fail(path, "cannot open the PNG encoder", err);
+  r.frame->format = AV_PIX_FMT_RGB24;
+  r.frame->width = width;
+  r.frame->height = height;
+  err = av_frame_get_buffer(r.frame, 0);
+  if (err < 0) Fail(path, "cannot allocate the picture", err);
+  for (int y = 0; y < height; ++y) {
+    std::memcpy(r.frame->data[0] + static_cast<size_t>(y) * r.frame->linesize[0],
+                rgb + static_cast<size_t>(y) * width * 3, static_cast<size_t>(width) * 3);
+  }
+  err = avcodec_send_frame(r.codec, r.frame);
+  if (err >= 0) err = avcodec_send_frame(r.codec, nullptr);
+  if (err < 0) Fail(path, "cannot encode the picture", err);
+  err = avcodec_receive_packet(r.codec, r.packet);
+  if (err < 0) Fail(path, "cannot encode the picture", err);
+
+  // the file, under a temporary name until it is complete
+  std::error_code ignored;
+  const fs::path parent = fs::path(path).parent_path();
+  if (!parent.empty()) fs::create_directories(parent, ignored);
+  const std::string tmp = path + ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::binary);
+    out.write(reinterpret_cast<const char*>(r.packet->data), r.packet->size);
+    if (!out) {
+      out.close();
+      fs::remove(tmp, ignored);
+      Fail(path, "cannot write the picture");
+    }
+  }
+  std::error_code error;
+  fs::rename(tmp, path, error);
+  if (error) Fail(path, "cannot rename " + tmp + ": " + error.message());
 }
 
 }  // namespace imitate::engine

@@ -1,4 +1,5 @@
-// Episode videos: an FFmpeg-backed writer of .mp4 (H.264) and .gif files, and a frame counter.
+// Episode videos: an FFmpeg-backed writer of .mp4 (H.264) and .gif files, a frame counter, and
+// single PNG pictures.
 #ifndef IMITATE_ENGINE_REPORT_VIDEO_H_
 #define IMITATE_ENGINE_REPORT_VIDEO_H_
 
@@ -63,6 +64,10 @@ class VideoWriter {
 // Decodes a video file and returns how many frames it holds. Throws DataError when the file
 // cannot be opened or holds no video stream.
 int CountVideoFrames(const std::string& path);
+
+// Writes a packed RGB24 image (top row first) as a PNG file, through `path + ".tmp"` and a
+// rename; missing parent folders are created. Errors are a one-line DataError naming the file.
+void WritePng(const std::string& path, const uint8_t* rgb, int width, int height);
 
 // "<dir>/episode_0007.mp4" for index 7: the file of one episode in a video folder.
 std::string EpisodeVideoPath(const std::string& dir, int64_t index, const std::string& ext = "mp4");

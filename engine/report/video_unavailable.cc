@@ -1,5 +1,5 @@
-// VideoWriter and CountVideoFrames for a build without FFmpeg (-DIMITATE_WITH_VIDEO=OFF): every
-// use is a one-line DataError naming the file, so runs, demos and predictions that ask for no
+// VideoWriter, CountVideoFrames and WritePng for a build without FFmpeg (-DIMITATE_WITH_VIDEO=OFF):
+// every use is a one-line DataError naming the file, so runs, demos and predictions that ask for no
 // video work as usual.
 #include <fmt/format.h>
 #include <torch/types.h>
@@ -37,5 +37,7 @@ void VideoWriter::AddFrame(const at::Tensor&, const std::string&) { Unavailable(
 void VideoWriter::Close() {}
 
 int CountVideoFrames(const std::string& path) { Unavailable(path); }
+
+void WritePng(const std::string& path, const uint8_t*, int, int) { Unavailable(path); }
 
 }  // namespace imitate::engine

@@ -115,6 +115,52 @@ std::vector<std::string> WriteVideos(const std::vector<ImageKey>& images,
   return paths;
 }
 
+// The open-loop steps a picture shows: all of k = 1..H when H <= kStripColumns - 1, else that
+// many spread evenly, the last included.
+constexpr int64_t kStripColumns = 16;
+std::vector<int64_t> StripSteps(int64_t horizon) {
+  const int64_t shown = std::min(horizon, kStripColumns - 1);
+  std::vector<int64_t> steps;
+  for (int64_t j = 1; j <= shown; ++j) steps.push_back((j * horizon + shown - 1) / shown);
+  return steps;
+}
+
+// One picture per sequence (demo_<i>.png): a column per step (the last context step, then
+// open-loop steps), holding truth, reconstruction and imagination one below the other for each
+// image key; captioned with the step. The still counterpart of the video, for papers and reports.
+std::vector<std::string> WritePictures(const std::vector<ImageKey>& images,
+                                       const PredictOptions& options) {
+  std::vector<std::string> paths;
+  const torch::Tensor& first = images.front().truth;
+  const int64_t side = std::max(first.size(2), first.size(3));
+  const int64_t factor = std::max<int64_t>(1, options.panel_size / (2 * side));
+  std::vector<int64_t> steps{0};  // open-loop step 0 = the last context step
+  for (int64_t k : StripSteps(options.horizon)) steps.push_back(k);
+  for (int64_t i = 0; i < first.size(0); ++i) {
+    std::vector<torch::Tensor> columns;
+    for (int64_t k : steps) {
+      const int64_t t = options.context - 1 + k;
+      std::vector<torch::Tensor> panels;
+      for (const ImageKey& image : images) {
+        for (const torch::Tensor* source :
+             {&image.truth, &image.reconstruction, &image.imagination}) {
+          panels.push_back(ScaleUp((*source)[i][t], factor));
+        }
+      }
+      columns.push_back(WithCaption(torch::cat(panels, 0), k == 0 ? "ctx" : fmt::format("+{}", k)));
+    }
+    const std::string keys = images.size() > 1 ? " (per image key)" : "";
+    torch::Tensor picture =
+        WithCaption(torch::cat(columns, 1).contiguous(),
+                    fmt::format("demo_{}  rows{}: truth, reconstruction, imagination", i, keys));
+    const std::string path = fmt::format("{}/demo_{}.png", options.video_dir, i);
+    WritePng(path, picture.data_ptr<uint8_t>(), static_cast<int>(picture.size(1)),
+             static_cast<int>(picture.size(0)));
+    paths.push_back(path);
+  }
+  return paths;
+}
+
 }  // namespace
 
 int64_t ResolveHorizon(const std::vector<Episode>& sequences, int64_t context, int64_t requested,
@@ -218,6 +264,7 @@ PredictResult PredictOpenLoop(Encoder& encoder, Dynamics& dynamics,
   }
   if (!options.video_dir.empty() && !images.empty()) {
     result.videos = WriteVideos(images, options);
+    result.pictures = WritePictures(images, options);
   }
   return result;
 }

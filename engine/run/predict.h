@@ -23,7 +23,8 @@ constexpr int64_t kDefaultMaxHorizon = 50;
 struct PredictOptions {
   int64_t context = 5;    // steps filtered with the true observations (posterior)
   int64_t horizon = 0;    // open-loop steps after the context (resolved: >= 1)
-  std::string video_dir;  // one mp4 per sequence when set and the encoder decodes images
+  std::string video_dir;  // one mp4 and one png per sequence when set and the encoder decodes
+                          // images
   int panel_size = 256;   // video panels: images scaled up by a whole factor to about this size
 };
 
@@ -40,8 +41,9 @@ struct PredictResult {
   int64_t sequences = 0;
   int64_t context = 0;
   int64_t horizon = 0;
-  std::vector<KeyErrors> errors;    // one per decoded key
-  std::vector<std::string> videos;  // the files written
+  std::vector<KeyErrors> errors;      // one per decoded key
+  std::vector<std::string> videos;    // the files written
+  std::vector<std::string> pictures;  // demo_<i>.png: truth, reconstruction, imagination
 };
 
 // The open-loop horizon for `sequences` read from `source`: `requested` when > 0, else the

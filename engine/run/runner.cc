@@ -79,6 +79,7 @@ class Run {
   void Update(Phase phase);
   void Evaluate(const std::string& phase);
   void Checkpoint();
+  void CopyLatestCheckpoint(const std::string& name);
   void ShareStartState();
   void CheckRanksAgree(const std::string& where);
   void Progress(const std::string& label);
@@ -349,11 +350,19 @@ void Run::Evaluate(const std::string& phase) {
   const bool best = score > best_score_;
   if (best) best_score_ = score;
   Checkpoint();
-  if (best) {
-    const std::string latest = dir_ + "/checkpoints/latest";
-    fs::copy_file(latest, dir_ + "/checkpoints/best.tmp", fs::copy_options::overwrite_existing);
-    fs::rename(dir_ + "/checkpoints/best.tmp", dir_ + "/checkpoints/best");
+  if (best) CopyLatestCheckpoint("best");
+  if (schedule_.Bool("keep_checkpoints")) {
+    CopyLatestCheckpoint(counters_.env_steps == 0 ? fmt::format("update-{}", counters_.updates)
+                                                  : fmt::format("step-{}", counters_.env_steps));
   }
+}
+
+// Copies checkpoints/latest to checkpoints/NAME through a temporary file, so that a crash never
+// leaves a half-written NAME.
+void Run::CopyLatestCheckpoint(const std::string& name) {
+  const std::string dir = dir_ + "/checkpoints/";
+  fs::copy_file(dir + "latest", dir + name + ".tmp", fs::copy_options::overwrite_existing);
+  fs::rename(dir + name + ".tmp", dir + name);
 }
 
 RunResult Run::Execute() {

@@ -4,11 +4,14 @@
 // step, and a run without a world model is a one-line user error.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "engine/report/sinks.h"
@@ -134,6 +137,19 @@ class PredictTest : public ::testing::Test {
 
 std::string* PredictTest::dir_ = nullptr;
 
+// The width and height of a PNG file from its IHDR chunk, after checking the signature.
+std::pair<int, int> ReadPngSize(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  unsigned char head[24] = {};
+  in.read(reinterpret_cast<char*>(head), sizeof(head));
+  const unsigned char signature[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
+  EXPECT_TRUE(in && std::equal(signature, signature + 8, head)) << path << ": not a PNG file";
+  auto be32 = [&head](int at) {
+    return (head[at] << 24) | (head[at + 1] << 16) | (head[at + 2] << 8) | head[at + 3];
+  };
+  return {be32(16), be32(20)};
+}
+
 TEST_F(PredictTest, PixelsWriteCsvTableAndVideos) {
   auto start = std::chrono::steady_clock::now();
   const std::string run = Train(Replace(Replace(kWorldModel, "{OBS}", "[\"pixels\"]"), "{ENCODER}",
@@ -153,6 +169,13 @@ TEST_F(PredictTest, PixelsWriteCsvTableAndVideos) {
     std::string video = run_dir + "/videos/predict-latest/demo_" + std::to_string(i) + ".mp4";
     ASSERT_TRUE(fs::exists(video)) << video;
     EXPECT_EQ(engine::CountVideoFrames(video), kEpisodeLength + 1);
+    // and a picture: 16 columns (the last context step and 15 of the 16 open-loop steps) of
+    // 64-pixel images scaled to 128, each holding truth, reconstruction and imagination
+    std::string picture = run_dir + "/videos/predict-latest/demo_" + std::to_string(i) + ".png";
+    auto [width, height] = ReadPngSize(picture);
+    EXPECT_EQ(width, 16 * 128) << picture;
+    EXPECT_GT(height, 3 * 128) << picture;
+    EXPECT_LT(height, 4 * 128) << picture << ": the caption bands are smaller than a panel";
   }
   double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   std::printf("pixels run + predict: %.1f s\n", seconds);
@@ -205,6 +228,32 @@ TEST_F(PredictTest, ShortTrainingLowersThePredictionError) {
   std::printf("mean open-loop prediction MSE: untrained %.4f, trained %.4f\n", untrained, trained);
   EXPECT_LT(trained, 0.5 * untrained) << "untrained " << untrained << ", trained " << trained;
   EXPECT_LT(trained, 0.3) << "untrained " << untrained;
+}
+
+// keep_checkpoints keeps every evaluation's checkpoint under its update count, so that
+// predictions can be compared as training proceeds.
+TEST_F(PredictTest, KeptCheckpointsPredictAsTrainingProceeds) {
+  std::string text = Replace(Replace(kWorldModel, "{OBS}", "[\"state\"]"), "{ENCODER}",
+                             "kind = \"mlp\"\nhidden = [16]");
+  text = Replace(text, "pretrain_updates = 3",
+                 "pretrain_updates = 4\npretrain_eval_every = 2\nkeep_checkpoints = true");
+  const std::string run = Train(text, "kept");
+  const std::string checkpoints = *dir_ + "/" + run + "/checkpoints/";
+  for (const char* name : {"update-2", "update-4", "latest", "best"}) {
+    EXPECT_TRUE(fs::is_regular_file(checkpoints + name)) << checkpoints << name;
+  }
+  EXPECT_FALSE(fs::exists(checkpoints + "update-2.tmp"));
+  CliResult early = RunCli({"eval", run, "--predict", "--checkpoint", "update-2"}, *dir_);
+  ASSERT_EQ(early.exit_code, 0) << early.err;
+  EXPECT_NE(early.out.find("checkpoint update-2 (update 2)"), std::string::npos) << early.out;
+  ExpectCsv(*dir_ + "/" + run + "/predict-update-2.csv", {"state"}, kEpisodeLength + 1 - 5);
+
+  // a checkpoint the run does not have is a one-line error listing those it has
+  CliResult missing = RunCli({"eval", run, "--checkpoint", "update-3"}, *dir_);
+  EXPECT_EQ(missing.exit_code, 1);
+  EXPECT_EQ(missing.err.find('\n'), missing.err.size() - 1) << missing.err;
+  EXPECT_NE(missing.err.find("--checkpoint update-3"), std::string::npos) << missing.err;
+  EXPECT_NE(missing.err.find("best, latest, update-2, update-4"), std::string::npos) << missing.err;
 }
 
 TEST_F(PredictTest, RunWithoutWorldModelIsOneLineError) {
