@@ -89,7 +89,7 @@ int main(int argc, char** argv) {
   report_cmd->add_option("--out", report.out, "Output folder (default: <first dir>/report)");
   report_cmd->add_option("--metric", report.metrics,
                          "Metric to report (repeatable; default: tasks_completed, success, "
-                         "return where present)");
+                         "return where present); NAME:min when lower is better");
   bool no_plots = false;
   report_cmd->add_flag("--no-plots", no_plots, "Tables only (no gnuplot)");
 

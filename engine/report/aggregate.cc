@@ -12,6 +12,7 @@
 #include <map>
 #include <numeric>
 #include <random>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -42,21 +43,36 @@ double Mean(const std::vector<double>& values) {
   return std::accumulate(values.begin(), values.end(), 0.0) / static_cast<double>(values.size());
 }
 
-// the metrics to report: the requested ones (each in every eval.csv), else the usual ones
+// the metrics to report: the requested ones (each in every eval.csv; NAME:min marks one whose
+// best evaluation is its lowest, NAME:max the default), else the usual ones
 std::vector<std::string> ChooseMetrics(const std::vector<RunData>& runs,
-                                       const std::vector<std::string>& requested) {
+                                       const std::vector<std::string>& requested,
+                                       std::set<std::string>* lower_is_better) {
   auto has = [](const RunData& run, const std::string& metric) {
     return std::find(run.columns.begin(), run.columns.end(), metric) != run.columns.end();
   };
-  for (const std::string& metric : requested) {
+  std::vector<std::string> metrics;
+  for (const std::string& text : requested) {
+    std::string metric = text;
+    const size_t colon = text.rfind(':');
+    if (colon != std::string::npos) {
+      const std::string direction = text.substr(colon + 1);
+      if (direction != "min" && direction != "max") {
+        throw ConfigError(fmt::format(
+            "--metric {}: expected NAME, NAME:max or NAME:min (which evaluation is the best)",
+            text));
+      }
+      metric = text.substr(0, colon);
+      if (direction == "min") lower_is_better->insert(metric);
+    }
     for (const RunData& run : runs) {
       if (run.columns.empty() || has(run, metric)) continue;  // no eval.csv yet: nothing to miss
       throw ConfigError(fmt::format("{}/eval.csv: no column '{}' (its columns: {})", run.dir,
                                     metric, fmt::join(run.columns, ", ")));
     }
+    metrics.push_back(metric);
   }
-  if (!requested.empty()) return requested;
-  std::vector<std::string> metrics;
+  if (!requested.empty()) return metrics;
   for (const char* metric : {"tasks_completed", "success", "return"}) {
     if (std::any_of(runs.begin(), runs.end(), [&](const RunData& r) { return has(r, metric); })) {
       metrics.push_back(metric);
@@ -67,7 +83,7 @@ std::vector<std::string> ChooseMetrics(const std::vector<RunData>& runs,
 
 // one metric over the seeds of a configuration: final, best and the curve
 MetricSummary SummariseMetric(const std::vector<const RunData*>& runs, const std::string& metric,
-                              int64_t samples, uint64_t seed) {
+                              bool lower_is_better, int64_t samples, uint64_t seed) {
   std::vector<double> finals;
   std::vector<double> bests;
   std::map<int64_t, std::vector<double>> at_step;
@@ -75,12 +91,13 @@ MetricSummary SummariseMetric(const std::vector<const RunData*>& runs, const std
     // the last point at each env_step for the curve, every point for the best
     std::map<int64_t, double> curve;
     double final_value = kNan;
-    double best = -std::numeric_limits<double>::infinity();
+    const double sign = lower_is_better ? -1.0 : 1.0;  // best = the largest sign * value
+    double best = kNan;
     for (const auto& point : run->points) {
       auto it = point.means.find(metric);
       if (it == point.means.end() || !std::isfinite(it->second)) continue;
       final_value = it->second;
-      best = std::max(best, it->second);
+      if (std::isnan(best) || sign * it->second > sign * best) best = it->second;
       curve[point.env_step] = it->second;
     }
     if (curve.empty()) continue;
@@ -90,6 +107,7 @@ MetricSummary SummariseMetric(const std::vector<const RunData*>& runs, const std
   }
 
   MetricSummary summary;
+  summary.lower_is_better = lower_is_better;
   summary.seeds = static_cast<int64_t>(finals.size());
   summary.final_value = BootstrapMean(finals, samples, seed);
   summary.best = BootstrapMean(bests, samples, seed);
@@ -102,6 +120,7 @@ MetricSummary SummariseMetric(const std::vector<const RunData*>& runs, const std
 // runs grouped by configuration key, labelled by name, sorted by label
 std::vector<GroupSummary> Summarise(const std::vector<RunData>& runs,
                                     const std::vector<std::string>& metrics,
+                                    const std::set<std::string>& lower_is_better,
                                     const ReportOptions& options) {
   std::map<std::string, std::vector<const RunData*>> by_key;
   std::vector<std::string> keys;  // in order of their first run directory
@@ -132,8 +151,8 @@ std::vector<GroupSummary> Summarise(const std::vector<RunData>& runs,
     group.updates = Mean(updates);
     group.wall_time = Mean(wall_times);
     for (const std::string& metric : metrics) {
-      group.metrics[metric] =
-          SummariseMetric(members, metric, options.bootstrap_samples, options.bootstrap_seed);
+      group.metrics[metric] = SummariseMetric(members, metric, lower_is_better.count(metric) > 0,
+                                              options.bootstrap_samples, options.bootstrap_seed);
     }
     groups.push_back(std::move(group));
   }
@@ -148,7 +167,8 @@ std::string ReportMarkdown(const std::vector<GroupSummary>& groups, const std::s
   std::string text = "# Report\n\n" + table;
   text += fmt::format(
       "\nMeans over seeds with a 95% percentile-bootstrap interval ({} resamples). final: the "
-      "last evaluation of each run; best: its best evaluation. Env steps and wall time: means "
+      "last evaluation of each run; best: its best evaluation (the lowest for a metric marked "
+      "(min)). Env steps and wall time: means "
       "over seeds.\n\n## Runs\n\n",
       samples);
   for (const GroupSummary& group : groups) {
@@ -189,8 +209,9 @@ ReportResult WriteReport(const ReportOptions& options) {
   std::vector<std::string> dirs = aggregate_internal::FindRunDirs(options.dirs);
   std::vector<RunData> runs;
   for (const std::string& dir : dirs) runs.push_back(aggregate_internal::ReadRun(dir));
-  std::vector<std::string> metrics = ChooseMetrics(runs, options.metrics);
-  std::vector<GroupSummary> groups = Summarise(runs, metrics, options);
+  std::set<std::string> lower_is_better;
+  std::vector<std::string> metrics = ChooseMetrics(runs, options.metrics, &lower_is_better);
+  std::vector<GroupSummary> groups = Summarise(runs, metrics, lower_is_better, options);
 
   ReportResult result;
   result.runs = static_cast<int64_t>(runs.size());

@@ -34,7 +34,8 @@ struct RunData {
 
 // One metric of one configuration, across its seeds.
 struct MetricSummary {
-  int64_t seeds = 0;  // seeds with at least one evaluation point of the metric
+  bool lower_is_better = false;  // best = the lowest evaluation (`--metric NAME:min`)
+  int64_t seeds = 0;             // seeds with at least one evaluation point of the metric
   Interval final_value;
   Interval best;
   std::vector<std::pair<int64_t, Interval>> curve;  // env_step -> across seeds that have it

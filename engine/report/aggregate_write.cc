@@ -86,7 +86,8 @@ std::string MarkdownTable(const std::vector<GroupSummary>& groups,
   std::string header = "| configuration | seeds | finished |";
   std::string rule = "|---|---:|---:|";
   for (const std::string& metric : metrics) {
-    header += fmt::format(" {} final | {} best |", metric, metric);
+    const bool lower = !groups.empty() && groups.front().metrics.at(metric).lower_is_better;
+    header += fmt::format(" {} final | {} best{} |", metric, metric, lower ? " (min)" : "");
     rule += "---|---|";
   }
   std::string table = header + " env steps | wall time |\n" + rule + "---:|---:|\n";

@@ -325,6 +325,35 @@ TEST_F(AggregateTest, RequestedMetrics) {
   }
 }
 
+// NAME:min: the best evaluation of a run is its lowest (e.g. a distance or a drop rate).
+TEST_F(AggregateTest, LowerIsBetterMetric) {
+  WriteRuns();
+  ReportOptions options = Options();
+  options.plots = false;
+  options.metrics = {"success:min", "return:max"};
+  ReportResult result = WriteReport(options);
+  auto table = ReadReportCsv(dir_ / "report" / "report.csv");
+  // pm-cmil: every seed has an evaluation with success 0; the finals are unchanged
+  EXPECT_EQ(table["pm-cmil"]["success_best_mean"], "0");
+  EXPECT_DOUBLE_EQ(std::stod(table["pm-cmil"]["success_final_mean"]), 0.5);
+  EXPECT_DOUBLE_EQ(std::stod(table["pm-cmil"]["return_best_mean"]), 2 * 0.875);
+  EXPECT_NE(result.table_markdown.find("| success final | success best (min) | return final | "
+                                       "return best |"),
+            std::string::npos)
+      << result.table_markdown;
+
+  options.metrics = {"success:lowest"};
+  try {
+    WriteReport(options);
+    FAIL() << "expected ConfigError";
+  } catch (const ConfigError& e) {
+    EXPECT_NE(std::string(e.what()).find("--metric success:lowest: expected NAME, NAME:max or "
+                                         "NAME:min"),
+              std::string::npos)
+        << e.what();
+  }
+}
+
 TEST_F(AggregateTest, MissingGnuplotIsAWarning) {
   WriteRuns();
   std::string path = std::getenv("PATH") ? std::getenv("PATH") : "";
