@@ -280,8 +280,9 @@ int EvalPredict(const EvalArgs& args, const Experiment& experiment, const Enviro
     std::printf("note: %s holds %lld demos; predicting all of them\n", path.c_str(),
                 static_cast<long long>(count));
   }
-  const std::vector<Episode> demos =
+  std::vector<Episode> demos =
       ReadDemos(path, count, experiment.environment.kind, env.ObservationSpec());
+  if (args.start > 0) demos = FromStep(demos, args.start, path);
 
   // filter, imagine, decode; the sampling is seeded by the run's seed
   PredictOptions options;
@@ -297,14 +298,16 @@ int EvalPredict(const EvalArgs& args, const Experiment& experiment, const Enviro
 
   // the table
   std::printf(
-      "%s: checkpoint %s (update %lld): open-loop predictions on %lld demos of %s, context %lld, "
-      "horizon %lld\n",
+      "%s: checkpoint %s (update %lld): open-loop predictions on %lld demos of %s,%s context "
+      "%lld, horizon %lld\n",
       args.run_dir.c_str(), args.checkpoint.c_str(), static_cast<long long>(counters.updates),
       static_cast<long long>(result.sequences), path.c_str(),
+      args.start > 0 ? fmt::format(" from step {},", args.start).c_str() : "",
       static_cast<long long>(result.context), static_cast<long long>(result.horizon));
   std::printf(
       "mean squared error per element at open-loop step k (images u8/255 - 0.5, "
-      "vectors as the encoder normalises them)\n%s",
+      "vectors as the encoder normalises them; hold-last: the last context observation "
+      "repeated, the error of a model that predicts no motion)\n%s",
       FormatPredictionTable(result).c_str());
   std::printf("errors in %s\n", csv.c_str());
   if (!result.videos.empty()) std::printf("videos in %s\n", options.video_dir.c_str());

@@ -29,6 +29,7 @@ struct EvalArgs {
   // --predict: the world model's open-loop predictions on the first `episodes` demos (default
   // 3) instead of evaluation episodes
   bool predict = false;
+  int64_t start = 0;    // demo step the sequences start at
   int64_t context = 5;  // steps filtered with the true observations
   int64_t horizon = 0;  // open-loop steps after them; 0: to the demo's end, at most 50
   std::string demos;    // demo file; empty: the experiment's [demos] path

@@ -157,6 +157,12 @@ int main(int argc, char** argv) {
       "--predict", eval.predict,
       "Instead of episodes: the world model's open-loop predictions on demos (errors per step "
       "in RUN_DIR/predict-<checkpoint>.csv, videos in RUN_DIR/videos/predict-<checkpoint>/)");
+  eval_cmd
+      ->add_option("--start", eval.start,
+                   "--predict: demo step the sequences start at (default 0: the reset)")
+      ->default_val(0)
+      ->check(CLI::NonNegativeNumber)
+      ->needs(predict_flag);
   eval_cmd->add_option("--context", eval.context, "--predict: steps filtered before imagining")
       ->default_val(5)
       ->check(CLI::PositiveNumber)

@@ -187,6 +187,34 @@ int64_t ResolveHorizon(const std::vector<Episode>& sequences, int64_t context, i
   return requested;
 }
 
+std::vector<Episode> FromStep(const std::vector<Episode>& sequences, int64_t start,
+                              const std::string& source) {
+  if (start < 0) throw UsageError(fmt::format("--start {}: must be >= 0", start));
+  std::vector<Episode> sliced;
+  sliced.reserve(sequences.size());
+  for (size_t i = 0; i < sequences.size(); ++i) {
+    const Episode& e = sequences[i];
+    if (start >= e.Length() - 1) {
+      throw DataError(fmt::format("{}: demo_{} has {} steps; --start {} leaves none to predict",
+                                  source, i, e.Length(), start));
+    }
+    auto tail = [start](const torch::Tensor& x) { return x.slice(0, start).clone(); };
+    Episode out;
+    for (const auto& [key, value] : e.observation) out.observation.emplace(key, tail(value));
+    out.action = tail(e.action);
+    out.reward = tail(e.reward);
+    out.is_first = tail(e.is_first);
+    out.is_last = tail(e.is_last);
+    out.is_terminal = tail(e.is_terminal);
+    out.metrics = e.metrics;
+    // a fresh start: the reset convention of a first step
+    out.action[0].zero_();
+    out.is_first[0] = true;
+    sliced.push_back(std::move(out));
+  }
+  return sliced;
+}
+
 PredictResult PredictOpenLoop(Encoder& encoder, Dynamics& dynamics,
                               const std::vector<Episode>& sequences, const PredictOptions& options,
                               torch::Device device) {
@@ -254,8 +282,10 @@ PredictResult PredictOpenLoop(Encoder& encoder, Dynamics& dynamics,
     }
     const torch::Tensor target = targets.at(key).to(decoded.device());
     const torch::Tensor& predicted = imagination.at(key);
+    const torch::Tensor held = target.narrow(1, context - 1, 1).expand_as(target);
     result.errors.push_back({key, StepMse(decoded, target, context, length),
-                             StepMse(predicted, target, context, length)});
+                             StepMse(predicted, target, context, length),
+                             StepMse(held, target, context, length)});
     // images (uint8 [B, T, H, W, 3]) go into the videos
     if (truth->second.scalar_type() == torch::kUInt8 && truth->second.dim() == 5 &&
         truth->second.size(-1) == 3) {
@@ -270,11 +300,11 @@ PredictResult PredictOpenLoop(Encoder& encoder, Dynamics& dynamics,
 }
 
 void WritePredictionCsv(const std::string& path, const PredictResult& result) {
-  std::string text = "step,key,reconstruction_mse,prediction_mse\n";
+  std::string text = "step,key,reconstruction_mse,prediction_mse,hold_last_mse\n";
   for (int64_t k = 0; k < result.horizon; ++k) {
     for (const KeyErrors& e : result.errors) {
-      text += fmt::format("{},{},{},{}\n", k + 1, e.key, FormatCsv(e.reconstruction[k]),
-                          FormatCsv(e.prediction[k]));
+      text += fmt::format("{},{},{},{},{}\n", k + 1, e.key, FormatCsv(e.reconstruction[k]),
+                          FormatCsv(e.prediction[k]), FormatCsv(e.hold_last[k]));
     }
   }
   // through a temporary file and a rename
@@ -293,16 +323,18 @@ std::string FormatPredictionTable(const PredictResult& result) {
   for (int64_t k = 1; k <= result.horizon; ++k) {
     if (k <= 5 || k % 5 == 0 || k == result.horizon) steps.push_back(k);
   }
-  // a reconstruction and a prediction column per key
+  // reconstruction, prediction and hold-last columns per key
   std::string table = fmt::format("{:>6}", "step");
   for (const KeyErrors& e : result.errors) {
-    table += fmt::format("  {:>18}  {:>18}", e.key + " recon", e.key + " open-loop");
+    table += fmt::format("  {:>18}  {:>18}  {:>18}", e.key + " recon", e.key + " open-loop",
+                         e.key + " hold-last");
   }
   table += "\n";
   auto row = [&table, &result](const std::string& label, auto value) {
     table += fmt::format("{:>6}", label);
     for (const KeyErrors& e : result.errors) {
-      table += fmt::format("  {:>18.5g}  {:>18.5g}", value(e.reconstruction), value(e.prediction));
+      table += fmt::format("  {:>18.5g}  {:>18.5g}  {:>18.5g}", value(e.reconstruction),
+                           value(e.prediction), value(e.hold_last));
     }
     table += "\n";
   };

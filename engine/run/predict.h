@@ -34,6 +34,7 @@ struct KeyErrors {
   std::string key;
   std::vector<double> reconstruction;  // Decode(posterior filtered with every observation)
   std::vector<double> prediction;      // Decode(prior imagined from the last context state)
+  std::vector<double> hold_last;       // the baseline "nothing moves": the last context truth
 };
 
 // The diagnostic's outcome.
@@ -53,6 +54,12 @@ struct PredictResult {
 int64_t ResolveHorizon(const std::vector<Episode>& sequences, int64_t context, int64_t requested,
                        const std::string& source);
 
+// The demos from step `start` on: every sequence sliced, its first step marked is_first with a
+// zero action (the model starts afresh there). Throws DataError naming `source` and the demo
+// when one has no step after `start`.
+std::vector<Episode> FromStep(const std::vector<Episode>& sequences, int64_t start,
+                              const std::string& source);
+
 // Runs the diagnostic on the first context + horizon steps of every sequence (stacked into one
 // batch on `device`, under torch::NoGradGuard). Action t is the one that led to observation t,
 // so the imagined step to t takes action t. Videos show ground truth | reconstruction |
@@ -61,8 +68,8 @@ PredictResult PredictOpenLoop(Encoder& encoder, Dynamics& dynamics,
                               const std::vector<Episode>& sequences, const PredictOptions& options,
                               torch::Device device);
 
-// Writes `path` (atomically): columns step,key,reconstruction_mse,prediction_mse, one row per
-// open-loop step and key.
+// Writes `path` (atomically): columns step,key,reconstruction_mse,prediction_mse,hold_last_mse,
+// one row per open-loop step and key.
 void WritePredictionCsv(const std::string& path, const PredictResult& result);
 
 // A compact table of the errors: steps 1-5, then every 5th, the last and the mean over steps.

@@ -119,13 +119,13 @@ class PredictTest : public ::testing::Test {
                         int horizon) {
     auto rows = engine::ReadCsv(path);
     ASSERT_EQ(rows.size(), 1 + keys.size() * static_cast<size_t>(horizon)) << path;
-    EXPECT_EQ(rows[0],
-              (std::vector<std::string>{"step", "key", "reconstruction_mse", "prediction_mse"}));
+    EXPECT_EQ(rows[0], (std::vector<std::string>{"step", "key", "reconstruction_mse",
+                                                 "prediction_mse", "hold_last_mse"}));
     for (size_t r = 1; r < rows.size(); ++r) {
-      ASSERT_EQ(rows[r].size(), 4u);
+      ASSERT_EQ(rows[r].size(), 5u);
       EXPECT_EQ(std::stoi(rows[r][0]), static_cast<int>((r - 1) / keys.size()) + 1);
       EXPECT_EQ(rows[r][1], keys[(r - 1) % keys.size()]);
-      for (int c : {2, 3}) {
+      for (int c : {2, 3, 4}) {
         double value = std::stod(rows[r][c]);
         EXPECT_TRUE(std::isfinite(value) && value >= 0) << rows[r][c];
       }
@@ -194,6 +194,18 @@ TEST_F(PredictTest, StateWithFlags) {
   const std::string run_dir = *dir_ + "/" + run;
   ExpectCsv(run_dir + "/predict-best.csv", {"state"}, 7);
   EXPECT_FALSE(fs::exists(run_dir + "/videos/predict-best")) << "no images, no videos";
+
+  // --start: the sequences begin later in the demos
+  CliResult later = RunCli({"eval", run, "--predict", "--start", "10", "--context", "3",
+                            "--horizon", "7", "--checkpoint", "best"},
+                           *dir_);
+  ASSERT_EQ(later.exit_code, 0) << later.err;
+  EXPECT_NE(later.out.find("from step 10, context 3, horizon 7"), std::string::npos) << later.out;
+  ExpectCsv(run_dir + "/predict-best.csv", {"state"}, 7);
+  CliResult past_end = RunCli({"eval", run, "--predict", "--start", "20"}, *dir_);
+  EXPECT_EQ(past_end.exit_code, 1);
+  EXPECT_NE(past_end.err.find("--start 20 leaves none to predict"), std::string::npos)
+      << past_end.err;
 
   // a horizon beyond the demos is a one-line error naming the file and the flag
   CliResult too_long = RunCli({"eval", run, "--predict", "--horizon", "100"}, *dir_);
