@@ -7,9 +7,9 @@
 //   {"env": "kitchen", "set": "", "obs": "pixels", "image_size": 64, "steps_per_s": ...,
 //    "bound_steps_per_s": ..., "overhead": ..., "random_action_steps_per_s": ...}
 // steps_per_s holds the robot still (zero actions) from Reset; the bound is raw mj_step x
-// frame_skip (plus one render of the same size for pixels) on a copy of the model and the
-// reset state, measured in the same run; overhead = bound / steps - 1. The last field steps
-// with random actions (more contacts, so slower physics). Environments must
+// frame_skip on a copy of the model and the reset state (plus, for pixels, one Render("", S, S)
+// of the environment: its pixels camera), measured in the same run; overhead = bound / steps - 1.
+// The last field steps with random actions (more contacts, so slower physics). Environments must
 // implement imitate::MujocoEnvironment; without ENV every such registered environment runs.
 // --profile adds one line per environment with MuJoCo's own stage timers for the held-still
 // physics: {"env": ..., "set": ..., "profile": "mj_step", "us": {"step": ..., ...},
@@ -32,7 +32,6 @@
 #include "imitate/sdk/environment.h"
 #include "imitate/sdk/mujoco/model.h"
 #include "imitate/sdk/mujoco/mujoco_environment.h"
-#include "imitate/sdk/mujoco/renderer.h"
 #include "tools/bench/bench_plugins.h"
 
 namespace imitate::bench {
@@ -68,27 +67,22 @@ double EnvRate(Environment& env, double seconds, bool random) {
   });
 }
 
-// raw physics (and one render) on copies of the environment's model and data, starting
-// from the state right after Reset(0), restored every episode as the environment does
+// raw physics on copies of the environment's model and data, starting from the state right
+// after Reset(0), restored every episode as the environment does; for pixels plus one render
+// of the same size by the environment itself (Render("", S, S): its own pixels camera and
+// renderer, of its reset state; the view, not the state, sets the cost of a frame)
 double BoundRate(MujocoEnvironment& env, int image_size, double seconds) {
   env.Reset(0);
   mujoco::MjModelPtr model(mj_copyModel(nullptr, env.Model()));
   mujoco::MjDataPtr start(mj_copyData(nullptr, model.get(), env.Data()));
   mujoco::MjDataPtr data(mj_copyData(nullptr, model.get(), start.get()));
-  std::unique_ptr<mujoco::Renderer> renderer;
-  std::vector<uint8_t> frame;
-  mjvCamera camera = mujoco::FixedCamera(model.get(), "");
-  if (image_size > 0) {
-    renderer = std::make_unique<mujoco::Renderer>(model.get(), image_size, image_size);
-    frame.resize(static_cast<size_t>(image_size) * image_size * 3);
-  }
   const int frame_skip = env.FrameSkip();
   const int64_t episode_length = env.EpisodeLength();
   int64_t t = 0;
   return Rate(seconds, [&] {
     if (++t % episode_length == 0) mj_copyData(data.get(), model.get(), start.get());
     for (int k = 0; k < frame_skip; ++k) mj_step(model.get(), data.get());
-    if (renderer) renderer->Render(data.get(), camera, image_size, image_size, frame.data());
+    if (image_size > 0) env.Render("", image_size, image_size);
   });
 }
 

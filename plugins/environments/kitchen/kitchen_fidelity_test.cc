@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "imitate/sdk/environment.h"
+#include "imitate/sdk/mujoco/mujoco_environment.h"
 #include "plugins/environments/kitchen/kitchen_layout.h"
 #include "plugins/environments/kitchen/kitchen_model.h"
 #include "tests/support/plugin_test_util.h"
@@ -196,6 +197,57 @@ TEST(KitchenFidelity, ServosTrackVelocityCommands) {
   SimState s = env->GetState();
   EXPECT_LT(s[kStateQpos + kFingerQpos], 0.01);
   EXPECT_LT(s[kStateQpos + kFingerQpos + 1], 0.01);
+}
+
+// the <exclude> list is a pure speed-up: no excluded body pair has a geom pair that MuJoCo's
+// filters (contype/conaffinity, same weld, parent weld) would let touch; and the kettle touches
+// the furniture with its base box only
+TEST(KitchenFidelity, ContactExclusionsDropNoContact) {
+  Sim sim;
+  const mjModel* m = sim.model.get();
+  ASSERT_GT(m->nexclude, 0);
+  auto weld_parent = [m](int weld) { return m->body_weldid[m->body_parentid[weld]]; };
+  for (int e = 0; e < m->nexclude; ++e) {
+    const int b1 = (m->exclude_signature[e] >> 16) - 1, b2 = (m->exclude_signature[e] & 0xFFFF) - 1;
+    const int w1 = m->body_weldid[b1], w2 = m->body_weldid[b2];
+    if (w1 == w2) continue;                                                      // welded together
+    if (w1 && w2 && (w1 == weld_parent(w2) || w2 == weld_parent(w1))) continue;  // parent
+    for (int g1 = m->body_geomadr[b1]; g1 < m->body_geomadr[b1] + m->body_geomnum[b1]; ++g1) {
+      for (int g2 = m->body_geomadr[b2]; g2 < m->body_geomadr[b2] + m->body_geomnum[b2]; ++g2) {
+        EXPECT_FALSE((m->geom_contype[g1] & m->geom_conaffinity[g2]) ||
+                     (m->geom_contype[g2] & m->geom_conaffinity[g1]))
+            << mj_id2name(m, mjOBJ_GEOM, g1) << " - " << mj_id2name(m, mjOBJ_GEOM, g2)
+            << " can touch but their bodies are excluded";
+      }
+    }
+  }
+  const int kettle = mj_name2id(m, mjOBJ_BODY, "kettle");
+  const int stove = mj_name2id(m, mjOBJ_GEOM, "stove_front");
+  const int finger = mj_name2id(m, mjOBJ_GEOM, "finger_left_pad");
+  for (int g = m->body_geomadr[kettle]; g < m->body_geomadr[kettle] + m->body_geomnum[kettle];
+       ++g) {
+    const bool base = std::string(mj_id2name(m, mjOBJ_GEOM, g)) == "kettle_body";
+    EXPECT_EQ((m->geom_contype[g] & m->geom_conaffinity[stove]) != 0, base)
+        << mj_id2name(m, mjOBJ_GEOM, g);
+    EXPECT_NE(m->geom_contype[finger] & m->geom_conaffinity[g], 0) << mj_id2name(m, mjOBJ_GEOM, g);
+  }
+}
+
+// a Step ends with the new positions' derived quantities (mj_step1), as mj_forward gives them:
+// poses for rendering and experts, and the contacts
+TEST(KitchenFidelity, StepLeavesThePositionStageCurrent) {
+  auto env = test_support::MakePlugin<Environment>("kitchen", "environment",
+                                                   {{"observation", Strings{"state"}}});
+  auto& mj = dynamic_cast<MujocoEnvironment&>(*env);
+  env->Reset(3);
+  torch::Tensor action = torch::full({9}, 0.3f);
+  for (int i = 0; i < 3; ++i) env->Step(action);
+  mujoco::MjDataPtr copy(mj_copyData(nullptr, mj.Model(), mj.Data()));
+  mj_forward(mj.Model(), copy.get());
+  const mjData* d = mj.Data();
+  for (int i = 0; i < 3 * mj.Model()->ngeom; ++i) EXPECT_EQ(d->geom_xpos[i], copy->geom_xpos[i]);
+  for (int i = 0; i < 3 * mj.Model()->nsite; ++i) EXPECT_EQ(d->site_xpos[i], copy->site_xpos[i]);
+  EXPECT_EQ(d->ncon, copy->ncon);
 }
 
 }  // namespace
