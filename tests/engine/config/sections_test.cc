@@ -31,13 +31,14 @@ TEST(SectionsTest, ScheduleDefaultsAndRanges) {
     EXPECT_FALSE(spec.doc.empty()) << spec.name;
     if (spec.type == ParamType::kString) {
       EXPECT_FALSE(spec.choices.empty()) << spec.name;  // e.g. replay_windows
-    } else {
+    } else if (spec.type != ParamType::kBool) {
       EXPECT_TRUE(spec.min.has_value()) << spec.name;
     }
     names.insert(spec.name);
   }
-  EXPECT_EQ(names.size(), 15u);
-  EXPECT_EQ(p.Int("checkpoint_every"), 0);  // checkpoints at evaluations only
+  EXPECT_EQ(names.size(), 16u);
+  EXPECT_FALSE(p.Bool("keep_checkpoints"));  // only latest, latest.previous and best
+  EXPECT_EQ(p.Int("checkpoint_every"), 0);   // checkpoints at evaluations only
   EXPECT_THROW(Params::Make("schedule", ScheduleSpecs(), {{"checkpoint_every", int64_t{-1}}}),
                ConfigError);
   EXPECT_EQ(p.String("replay_windows"), "uniform");  // the authors' sampling by default
