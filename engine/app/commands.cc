@@ -261,7 +261,15 @@ std::string CheckpointPath(const std::string& run_dir, const std::string& name) 
         file.find(".tmp") != std::string::npos || file.find(".previous") != std::string::npos;
     if (entry.is_regular_file(ignored) && !partial) names.push_back(file);
   }
-  std::sort(names.begin(), names.end());
+  // by name, the kept ones by their number (update-500 before update-1000)
+  auto split = [](const std::string& file) {
+    const size_t digits = file.find_last_not_of("0123456789") + 1;
+    const std::string tail = file.substr(digits);
+    const bool number = !tail.empty() && tail.size() <= 18;  // fits in a long long
+    return std::pair(file.substr(0, digits), number ? std::stoll(tail) : -1LL);
+  };
+  std::sort(names.begin(), names.end(),
+            [&](const std::string& a, const std::string& b) { return split(a) < split(b); });
   throw UsageError(fmt::format("--checkpoint {}: {} holds no such checkpoint (it has: {})", name,
                                dir.string(),
                                names.empty() ? "none" : fmt::format("{}", fmt::join(names, ", "))));
