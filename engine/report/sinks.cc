@@ -148,12 +148,16 @@ std::vector<std::vector<std::string>> ReadCsv(const std::string& path) {
 
 void WriteFileAtomic(const std::string& path, const std::string& text) {
   std::string tmp = path + ".tmp";
+  std::error_code ec;
   {
     std::ofstream out(tmp, std::ios::binary);
     out << text;
-    if (!out) throw DataError(fmt::format("{}: cannot write", path));
+    if (!out) {
+      out.close();
+      std::filesystem::remove(tmp, ec);  // no partial file is left behind
+      throw DataError(fmt::format("{}: cannot write", path));
+    }
   }
-  std::error_code ec;
   std::filesystem::rename(tmp, path, ec);
   if (ec) throw DataError(fmt::format("{}: cannot write: {}", path, ec.message()));
 }

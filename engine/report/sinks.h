@@ -52,7 +52,8 @@ std::string FormatCsv(const RowValue& value);
 std::string FormatJson(const RowValue& value);
 
 // Writes `text` to `path` through a temporary file and a rename (readers never see a partial
-// file). Throws DataError naming the path when it cannot be written.
+// file; a failed write leaves no temporary file). Throws DataError naming the path when it
+// cannot be written.
 void WriteFileAtomic(const std::string& path, const std::string& text);
 
 // Reads a CSV file written by CsvSink: header and rows of strings. Missing file: empty.

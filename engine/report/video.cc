@@ -7,11 +7,11 @@
 #include <cctype>
 #include <cstring>
 #include <filesystem>
-#include <fstream>
 #include <string>
 #include <vector>
 
 #include "engine/report/caption.h"
+#include "engine/report/sinks.h"
 #include "engine/report/video_internal.h"
 #include "imitate/sdk/errors.h"
 
@@ -323,19 +323,8 @@ void WritePng(const std::string& path, const uint8_t* rgb, int width, int height
   std::error_code ignored;
   const fs::path parent = fs::path(path).parent_path();
   if (!parent.empty()) fs::create_directories(parent, ignored);
-  const std::string tmp = path + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::binary);
-    out.write(reinterpret_cast<const char*>(r.packet->data), r.packet->size);
-    if (!out) {
-      out.close();
-      fs::remove(tmp, ignored);
-      Fail(path, "cannot write the picture");
-    }
-  }
-  std::error_code error;
-  fs::rename(tmp, path, error);
-  if (error) Fail(path, "cannot rename " + tmp + ": " + error.message());
+  WriteFileAtomic(path, std::string(reinterpret_cast<const char*>(r.packet->data),
+                                    static_cast<size_t>(r.packet->size)));
 }
 
 }  // namespace imitate::engine

@@ -4,8 +4,6 @@
 #include <torch/torch.h>
 
 #include <algorithm>
-#include <filesystem>
-#include <fstream>
 #include <memory>
 #include <string>
 #include <vector>
@@ -307,14 +305,7 @@ void WritePredictionCsv(const std::string& path, const PredictResult& result) {
                           FormatCsv(e.prediction[k]), FormatCsv(e.hold_last[k]));
     }
   }
-  // through a temporary file and a rename
-  const std::string tmp = path + ".tmp";
-  {
-    std::ofstream out(tmp);
-    out << text;
-    if (!out) throw DataError(fmt::format("{}: cannot write", path));
-  }
-  std::filesystem::rename(tmp, path);
+  WriteFileAtomic(path, text);
 }
 
 std::string FormatPredictionTable(const PredictResult& result) {
