@@ -71,6 +71,10 @@ ParamSpecs CmilOptimizer::Specs() {
           .Choices({"random", "min"}),
       StringParam("evaluate_with", "sample", "evaluation actions: sample (the authors') or mode")
           .Choices({"sample", "mode"}),
+      IntParam("online_model_every", 1,
+               "online, train the world model on every Nth update (1: every update, the "
+               "authors'; 0: keep the model of the offline phases fixed)")
+          .Range(0, 1000000000),
   };
   AddModelSpecs(specs, authors);
   AddOptimSpecs(specs, "actor_", "actor", authors);
@@ -98,6 +102,7 @@ CmilOptimizer::CmilOptimizer(const Params& params)
       target_update_every_(params.Int("target_update_every")),
       target_min_(params.String("critic_target") == "min"),
       evaluate_mode_(params.String("evaluate_with") == "mode"),
+      online_model_every_(params.Int("online_model_every")),
       actor_optim_(ReadOptim(params, "actor_")),
       critic_optim_(ReadOptim(params, "critic_")),
       discriminator_optim_(ReadOptim(params, "discriminator_")) {
@@ -197,7 +202,13 @@ std::pair<double, double> SplitGradNorms(const std::vector<torch::Tensor>& param
 Metrics CmilOptimizer::Update(Phase phase, const Batch& replay, const Batch& expert) {
   CheckBuilt("Update");
   if (phase == Phase::kBehaviorCloning) return BehaviorCloningUpdate(expert);
-  return FullUpdate(replay, expert);
+  // online, the model trains on every Nth update only (never when N = 0)
+  bool train_model = true;
+  if (phase == Phase::kOnline) {
+    train_model = online_model_every_ > 0 && online_updates_ % online_model_every_ == 0;
+    ++online_updates_;
+  }
+  return FullUpdate(replay, expert, train_model);
 }
 
 namespace {
@@ -226,11 +237,12 @@ Metrics CmilOptimizer::BehaviorCloningUpdate(const Batch& expert) {
   return metrics;
 }
 
-Metrics CmilOptimizer::FullUpdate(const Batch& replay, const Batch& expert) {
+Metrics CmilOptimizer::FullUpdate(const Batch& replay, const Batch& expert, bool train_model) {
   Metrics metrics;
-  // 1. the world model (its own step), then the expert posteriors
+  // 1. the world model (its own step, unless skipped), then the expert posteriors
   DeviceBatch replay_batch = model_->ToDevice(replay);
-  Filtered posterior = model_->Train(replay_batch, metrics);
+  Filtered posterior =
+      train_model ? model_->Train(replay_batch, metrics) : model_->Observe(replay_batch);
   DeviceBatch expert_batch = model_->ToDevice(expert);
   auto [expert_features, expert_actions] =
       StateActionPairs(model_->Observe(expert_batch).features, expert_batch);
@@ -358,6 +370,7 @@ void CmilOptimizer::SaveAgent(torch::serialize::OutputArchive& archive) {
   critic_opt_->Save(archive, "critic_adam");
   discriminator_opt_->Save(archive, "discriminator_adam");
   archive.write("updates", torch::tensor(updates_), /*is_buffer=*/true);
+  archive.write("online_updates", torch::tensor(online_updates_), /*is_buffer=*/true);
 }
 
 void CmilOptimizer::LoadAgent(torch::serialize::InputArchive& archive) {
@@ -371,6 +384,10 @@ void CmilOptimizer::LoadAgent(torch::serialize::InputArchive& archive) {
   torch::Tensor updates;
   archive.read("updates", updates, /*is_buffer=*/true);
   updates_ = updates.item<int64_t>();
+  torch::Tensor online_updates;  // absent from checkpoints written before the parameter existed
+  online_updates_ = archive.try_read("online_updates", online_updates, /*is_buffer=*/true)
+                        ? online_updates.item<int64_t>()
+                        : 0;
 }
 
 }  // namespace imitate::plugins

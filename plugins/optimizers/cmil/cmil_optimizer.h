@@ -69,8 +69,9 @@ class CmilOptimizer final : public LatentAgent {
   void LoadAgent(torch::serialize::InputArchive& archive) override;
 
  private:
-  // The full update of the offline pretraining and online phases.
-  Metrics FullUpdate(const Batch& replay, const Batch& expert);
+  // The full update of the offline pretraining and online phases; without `train_model` the
+  // world model only filters the replay batch.
+  Metrics FullUpdate(const Batch& replay, const Batch& expert, bool train_model);
   // The BC warm-up: a world-model step on the expert batch, then a pure-BC SGD actor step.
   Metrics BehaviorCloningUpdate(const Batch& expert);
   // Q(x, a) of one critic for features [..., F] and actions [..., A] -> [...].
@@ -90,8 +91,9 @@ class CmilOptimizer final : public LatentAgent {
   double bc_lr_ = 2e-4;
   double real_critic_weight_ = 1.0;
   int64_t target_update_every_ = 100;
-  bool target_min_ = false;     // critic targets from min of both targets (else a random one)
-  bool evaluate_mode_ = false;  // evaluate with the policy's mode (the authors sample)
+  bool target_min_ = false;         // critic targets from min of both targets (else a random one)
+  bool evaluate_mode_ = false;      // evaluate with the policy's mode (the authors sample)
+  int64_t online_model_every_ = 1;  // online world-model updates: every Nth (0: none)
   OptimConfig actor_optim_, critic_optim_, discriminator_optim_;
 
   // built state
@@ -99,7 +101,8 @@ class CmilOptimizer final : public LatentAgent {
   CmilNets nets_{nullptr};
   std::unique_ptr<ParamOptimizer> actor_opt_, critic_opt_, discriminator_opt_;
   std::unique_ptr<torch::optim::SGD> bc_sgd_;
-  int64_t updates_ = 0;  // full updates so far (the target-copy clock)
+  int64_t updates_ = 0;         // full updates so far (the target-copy clock)
+  int64_t online_updates_ = 0;  // online updates so far (the world-model clock)
 };
 
 }  // namespace imitate::plugins

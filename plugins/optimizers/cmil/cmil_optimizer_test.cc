@@ -349,6 +349,53 @@ TEST(CmilOptimizerTest, FullUpdateTrainsTheWorldModelOnlyInItsOwnStep) {
   EXPECT_TRUE(AllChanged(discriminator_before, Parameters(*a.reward->Module())));
 }
 
+TEST(CmilOptimizerTest, OnlineModelEveryPacesTheWorldModelOnline) {
+  // N = 2: pretraining always trains the model; online, updates 1, 3, ... do and 2, 4, ... don't
+  Components c = MakeComponents();
+  auto cmil = MakeCmil(c, {{"online_model_every", int64_t{2}}});
+  torch::manual_seed(21);
+  Tensors before = WorldModelParameters(c);
+  cmil->Update(Phase::kPretrain, RandomBatch(), RandomBatch());
+  EXPECT_TRUE(AllChanged(before, WorldModelParameters(c)));
+  for (int update = 1; update <= 3; ++update) {
+    before = WorldModelParameters(c);
+    const Tensors nets_before = SavedNets(*cmil);
+    Metrics metrics = cmil->Update(Phase::kOnline, RandomBatch(), RandomBatch());
+    const bool trained = update % 2 == 1;
+    EXPECT_EQ(AllChanged(before, WorldModelParameters(c)), trained) << update;
+    EXPECT_EQ(Same(before, WorldModelParameters(c)), !trained) << update;
+    EXPECT_EQ(metrics.count("wm_loss"), trained ? 1u : 0u) << update;
+    // the behaviour trains every time
+    EXPECT_TRUE(AllChanged(Under(nets_before, "actor."), Under(SavedNets(*cmil), "actor.")));
+  }
+  // the clock survives a checkpoint: the restored agent's next (4th) update skips the model
+  std::stringstream stream;
+  {
+    torch::serialize::OutputArchive archive;
+    cmil->Save(archive);
+    archive.save_to(stream);
+  }
+  Components fresh = MakeComponents();
+  auto restored = MakeCmil(fresh, {{"online_model_every", int64_t{2}}});
+  {
+    torch::serialize::InputArchive archive;
+    archive.load_from(stream);
+    restored->Load(archive);
+  }
+  before = WorldModelParameters(fresh);
+  restored->Update(Phase::kOnline, RandomBatch(), RandomBatch());
+  EXPECT_TRUE(Same(before, WorldModelParameters(fresh)));
+
+  // N = 0: the model of the offline phases stays fixed online
+  Components d = MakeComponents();
+  auto frozen = MakeCmil(d, {{"online_model_every", int64_t{0}}});
+  before = WorldModelParameters(d);
+  for (int update = 0; update < 2; ++update) {
+    frozen->Update(Phase::kOnline, RandomBatch(), RandomBatch());
+  }
+  EXPECT_TRUE(Same(before, WorldModelParameters(d)));
+}
+
 TEST(CmilOptimizerTest, TargetCriticsChangeOnlyAtTheCopyInterval) {
   Components c = MakeComponents();
   auto cmil = MakeCmil(c, {{"target_update_every", int64_t{3}}});
