@@ -14,6 +14,8 @@
 #include <thread>
 #include <vector>
 
+#include "engine/report/sinks.h"
+
 namespace imitate::testing {
 namespace fs = std::filesystem;
 
@@ -92,6 +94,17 @@ CliResult RunCliUntil(const std::vector<std::string>& args, const std::string& c
   result.out = ReadAll(out_path);
   result.err = ReadAll(err_path);
   return result;
+}
+
+std::optional<double> SummaryMetric(const std::string& run_dir, const std::string& column) {
+  const std::string path = run_dir + "/summary.csv";
+  if (!fs::exists(path)) return std::nullopt;
+  auto rows = engine::ReadCsv(path);
+  if (rows.size() != 2) return std::nullopt;
+  for (size_t c = 0; c < rows[0].size() && c < rows[1].size(); ++c) {
+    if (rows[0][c] == column) return std::stod(rows[1][c]);
+  }
+  return std::nullopt;
 }
 
 }  // namespace imitate::testing

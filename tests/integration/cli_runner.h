@@ -3,6 +3,7 @@
 #define IMITATE_TESTS_INTEGRATION_CLI_RUNNER_H_
 
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -31,6 +32,10 @@ void WriteFile(const std::string& path, const std::string& text);
 
 // The whole text of the file at `path` ("" when it cannot be read).
 std::string ReadText(const std::string& path);
+
+// The value of `column` in `run_dir`/summary.csv (a header row and one value row); nullopt when
+// the file, its value row or the column is missing.
+std::optional<double> SummaryMetric(const std::string& run_dir, const std::string& column);
 
 }  // namespace imitate::testing
 

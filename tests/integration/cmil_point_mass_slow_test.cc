@@ -14,9 +14,9 @@
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
+#include <optional>
 #include <string>
 
-#include "engine/report/sinks.h"
 #include "tests/integration/cli_runner.h"
 
 namespace imitate::testing {
@@ -68,16 +68,6 @@ eval_episodes = 20
 log_every = 500
 )";
 
-// The value of `column` in a one-row CSV with a header.
-double SummaryValue(const std::string& path, const std::string& column) {
-  auto rows = engine::ReadCsv(path);
-  if (rows.size() != 2) return -1;
-  for (size_t c = 0; c < rows[0].size(); ++c) {
-    if (rows[0][c] == column) return std::stod(rows[1][c]);
-  }
-  return -1;
-}
-
 TEST(CmilPointMassSlowTest, OfflinePhaseReachesTheTargetOverThreeSeeds) {
   auto start = std::chrono::steady_clock::now();
   std::string dir = MakeTempDir("cmil_point_mass");
@@ -93,14 +83,13 @@ TEST(CmilPointMassSlowTest, OfflinePhaseReachesTheTargetOverThreeSeeds) {
         RunCli({"run", "exp.toml", "--set", std::string("seed=") + seed, "--quiet"}, dir);
     ASSERT_EQ(run.exit_code, 0) << run.err;
     const std::string run_dir = dir + "/runs/cmil/" + seed;
-    const double success = SummaryValue(run_dir + "/summary.csv", "success");
-    const double distance = SummaryValue(run_dir + "/summary.csv", "distance");
-    std::printf("point_mass CMIL offline, seed %s: success %.2f, distance %.4f m\n", seed, success,
-                distance);
-    ASSERT_GE(success, 0.0) << "no success column in " << run_dir << "/summary.csv";
-    ASSERT_GE(distance, 0.0) << "no distance column in " << run_dir << "/summary.csv";
-    EXPECT_LT(distance, 0.01) << "seed " << seed;
-    success_sum += success;
+    const std::optional<double> success = SummaryMetric(run_dir, "success");
+    const std::optional<double> distance = SummaryMetric(run_dir, "distance");
+    ASSERT_TRUE(success && distance) << run_dir << "/summary.csv lacks success or distance";
+    std::printf("point_mass CMIL offline, seed %s: success %.2f, distance %.4f m\n", seed, *success,
+                *distance);
+    EXPECT_LT(*distance, 0.01) << "seed " << seed;
+    success_sum += *success;
   }
   EXPECT_GE(success_sum / 3, 0.8);
   double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();

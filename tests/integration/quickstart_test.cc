@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <chrono>
 #include <filesystem>
+#include <optional>
 #include <string>
 
 #include "engine/report/sinks.h"
@@ -72,14 +73,10 @@ TEST(QuickstartTest, DemosThenBehaviourCloningThenEval) {
   EXPECT_EQ(aside, 1);
 
   // the success rate of the final evaluation
-  auto rows = engine::ReadCsv(run_dir + "/summary.csv");
-  ASSERT_EQ(rows.size(), 2u);
-  double success = -1;
-  for (size_t c = 0; c < rows[0].size(); ++c) {
-    if (rows[0][c] == "success") success = std::stod(rows[1][c]);
-  }
-  std::printf("point_mass BC success (debug preset): %.3f\n", success);
-  EXPECT_GE(success, 0.9);
+  std::optional<double> success = SummaryMetric(run_dir, "success");
+  ASSERT_TRUE(success.has_value()) << run_dir << "/summary.csv has no success value";
+  std::printf("point_mass BC success (debug preset): %.3f\n", *success);
+  EXPECT_GE(*success, 0.9);
   EXPECT_NE(run.out.find("success"), std::string::npos) << run.out;
 
   // eval.csv has one row per evaluation episode with the environment's metrics
