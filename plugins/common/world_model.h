@@ -59,6 +59,8 @@ class WorldModel {
   void Save(torch::serialize::OutputArchive& archive) const;
   void Load(torch::serialize::InputArchive& archive);
 
+  // The trained parameters: the encoder's (decoder included), then the dynamics'.
+  const std::vector<torch::Tensor>& parameters() const { return optimizer_->parameters(); }
   Encoder& encoder() { return *encoder_; }
   Dynamics& dynamics() { return *dynamics_; }
   // The ensemble interface, or null when the dynamics has none.

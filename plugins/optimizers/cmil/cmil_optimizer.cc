@@ -75,6 +75,11 @@ ParamSpecs CmilOptimizer::Specs() {
                "online, train the world model on every Nth update (1: every update, the "
                "authors'; 0: keep the model of the offline phases fixed)")
           .Range(0, 1000000000),
+      FloatParam("online_model_tau", 1.0,
+                 "online, the actor, critics, discriminator and acting read a slow copy of the "
+                 "world model, moved this fraction towards the trained one after each model step "
+                 "(1: the trained model itself, the authors'; 0: the offline phases' model)")
+          .Range(0, 1),
   };
   AddModelSpecs(specs, authors);
   AddOptimSpecs(specs, "actor_", "actor", authors);
@@ -103,6 +108,7 @@ CmilOptimizer::CmilOptimizer(const Params& params)
       target_min_(params.String("critic_target") == "min"),
       evaluate_mode_(params.String("evaluate_with") == "mode"),
       online_model_every_(params.Int("online_model_every")),
+      online_model_tau_(params.Float("online_model_tau")),
       actor_optim_(ReadOptim(params, "actor_")),
       critic_optim_(ReadOptim(params, "critic_")),
       discriminator_optim_(ReadOptim(params, "discriminator_")) {
@@ -202,13 +208,42 @@ std::pair<double, double> SplitGradNorms(const std::vector<torch::Tensor>& param
 Metrics CmilOptimizer::Update(Phase phase, const Batch& replay, const Batch& expert) {
   CheckBuilt("Update");
   if (phase == Phase::kBehaviorCloning) return BehaviorCloningUpdate(expert);
-  // online, the model trains on every Nth update only (never when N = 0)
-  bool train_model = true;
+  // online, the model trains on every Nth update only (never when N = 0), as a fast copy the
+  // slow one follows when tau < 1
+  ModelStep model_step = ModelStep::kTrain;
   if (phase == Phase::kOnline) {
-    train_model = online_model_every_ > 0 && online_updates_ % online_model_every_ == 0;
+    if (online_model_every_ == 0 || online_updates_ % online_model_every_ != 0) {
+      model_step = ModelStep::kObserve;
+    } else if (online_model_tau_ < 1) {
+      model_step = ModelStep::kTrainSlow;
+    }
     ++online_updates_;
   }
-  return FullUpdate(replay, expert, train_model);
+  return FullUpdate(replay, expert, model_step);
+}
+
+void CmilOptimizer::SlowModelStep(const DeviceBatch& batch, Metrics& metrics) {
+  torch::NoGradGuard no_grad;
+  const std::vector<torch::Tensor>& params = model_->parameters();
+  // the fast copy starts as the model the online phase begins with
+  if (fast_model_.empty()) {
+    for (const torch::Tensor& p : params) fast_model_.push_back(p.detach().clone());
+  }
+  // swap the fast copy in, train it, swap the slow one back and move it towards the fast
+  std::vector<torch::Tensor> slow;
+  slow.reserve(params.size());
+  for (size_t i = 0; i < params.size(); ++i) {
+    slow.push_back(params[i].detach().clone());
+    params[i].detach().copy_(fast_model_[i]);
+  }
+  {
+    torch::AutoGradMode grad(true);
+    model_->Train(batch, metrics);
+  }
+  for (size_t i = 0; i < params.size(); ++i) {
+    fast_model_[i].copy_(params[i].detach());
+    params[i].detach().copy_(slow[i].lerp_(fast_model_[i], online_model_tau_));
+  }
 }
 
 namespace {
@@ -237,12 +272,18 @@ Metrics CmilOptimizer::BehaviorCloningUpdate(const Batch& expert) {
   return metrics;
 }
 
-Metrics CmilOptimizer::FullUpdate(const Batch& replay, const Batch& expert, bool train_model) {
+Metrics CmilOptimizer::FullUpdate(const Batch& replay, const Batch& expert, ModelStep model_step) {
   Metrics metrics;
-  // 1. the world model (its own step, unless skipped), then the expert posteriors
+  // 1. the world model (its own step, unless skipped), then the posteriors the rest reads: the
+  // trained model's, or online with tau < 1 the slow copy's
   DeviceBatch replay_batch = model_->ToDevice(replay);
-  Filtered posterior =
-      train_model ? model_->Train(replay_batch, metrics) : model_->Observe(replay_batch);
+  Filtered posterior;
+  if (model_step == ModelStep::kTrain) {
+    posterior = model_->Train(replay_batch, metrics);
+  } else {
+    if (model_step == ModelStep::kTrainSlow) SlowModelStep(replay_batch, metrics);
+    posterior = model_->Observe(replay_batch);
+  }
   DeviceBatch expert_batch = model_->ToDevice(expert);
   auto [expert_features, expert_actions] =
       StateActionPairs(model_->Observe(expert_batch).features, expert_batch);
@@ -371,6 +412,13 @@ void CmilOptimizer::SaveAgent(torch::serialize::OutputArchive& archive) {
   discriminator_opt_->Save(archive, "discriminator_adam");
   archive.write("updates", torch::tensor(updates_), /*is_buffer=*/true);
   archive.write("online_updates", torch::tensor(online_updates_), /*is_buffer=*/true);
+  if (!fast_model_.empty()) {
+    torch::serialize::OutputArchive fast;
+    for (size_t i = 0; i < fast_model_.size(); ++i) {
+      fast.write(std::to_string(i), fast_model_[i], /*is_buffer=*/true);
+    }
+    archive.write("fast_world_model", fast);
+  }
 }
 
 void CmilOptimizer::LoadAgent(torch::serialize::InputArchive& archive) {
@@ -388,6 +436,17 @@ void CmilOptimizer::LoadAgent(torch::serialize::InputArchive& archive) {
   online_updates_ = archive.try_read("online_updates", online_updates, /*is_buffer=*/true)
                         ? online_updates.item<int64_t>()
                         : 0;
+  // the trained world model of a slow-model run (online_model_tau < 1) already online
+  fast_model_.clear();
+  torch::serialize::InputArchive fast;
+  if (archive.try_read("fast_world_model", fast)) {
+    const std::vector<torch::Tensor>& params = model_->parameters();
+    for (size_t i = 0; i < params.size(); ++i) {
+      torch::Tensor value;
+      fast.read(std::to_string(i), value, /*is_buffer=*/true);
+      fast_model_.push_back(value.to(params[i].device(), params[i].dtype()).clone());
+    }
+  }
 }
 
 }  // namespace imitate::plugins

@@ -69,9 +69,18 @@ class CmilOptimizer final : public LatentAgent {
   void LoadAgent(torch::serialize::InputArchive& archive) override;
 
  private:
-  // The full update of the offline pretraining and online phases; without `train_model` the
-  // world model only filters the replay batch.
-  Metrics FullUpdate(const Batch& replay, const Batch& expert, bool train_model);
+  // What a full update does with the world model before the rest reads its posteriors.
+  enum class ModelStep {
+    kTrain,      // one training step (the authors')
+    kTrainSlow,  // one step on the fast copy, then the slow copy follows (SlowModelStep)
+    kObserve,    // none: the model only filters the replay batch
+  };
+  // The full update of the offline pretraining and online phases.
+  Metrics FullUpdate(const Batch& replay, const Batch& expert, ModelStep model_step);
+  // Online with online_model_tau < 1: one world-model step on the fast copy, which is swapped
+  // into the model's parameters for it; then the model's parameters (the slow copy, which
+  // everything else reads) move a fraction tau towards it.
+  void SlowModelStep(const DeviceBatch& batch, Metrics& metrics);
   // The BC warm-up: a world-model step on the expert batch, then a pure-BC SGD actor step.
   Metrics BehaviorCloningUpdate(const Batch& expert);
   // Q(x, a) of one critic for features [..., F] and actions [..., A] -> [...].
@@ -94,6 +103,7 @@ class CmilOptimizer final : public LatentAgent {
   bool target_min_ = false;         // critic targets from min of both targets (else a random one)
   bool evaluate_mode_ = false;      // evaluate with the policy's mode (the authors sample)
   int64_t online_model_every_ = 1;  // online world-model updates: every Nth (0: none)
+  double online_model_tau_ = 1.0;   // online, slow model <- (1 - tau) slow + tau fast (1: off)
   OptimConfig actor_optim_, critic_optim_, discriminator_optim_;
 
   // built state
@@ -103,6 +113,9 @@ class CmilOptimizer final : public LatentAgent {
   std::unique_ptr<torch::optim::SGD> bc_sgd_;
   int64_t updates_ = 0;         // full updates so far (the target-copy clock)
   int64_t online_updates_ = 0;  // online updates so far (the world-model clock)
+  // online_model_tau < 1: the trained (fast) world model, once online; the model's own
+  // parameters then hold the slow copy
+  std::vector<torch::Tensor> fast_model_;
 };
 
 }  // namespace imitate::plugins

@@ -396,6 +396,84 @@ TEST(CmilOptimizerTest, OnlineModelEveryPacesTheWorldModelOnline) {
   EXPECT_TRUE(Same(before, WorldModelParameters(d)));
 }
 
+// online_model_tau < 1: the model's parameters (what imagination, the discriminator's inputs and
+// acting read) are a slow copy; the trained (fast) copy is the tau = 1 agent's model exactly,
+// since the world-model step comes first in an update and depends only on the model and batch
+TEST(CmilOptimizerTest, SlowWorldModelFollowsTheTrainedOneOnline) {
+  constexpr double kTau = 0.25;
+  Components a = MakeComponents(), b = MakeComponents();
+  auto authors = MakeCmil(a);
+  auto slow = MakeCmil(b, {{"online_model_tau", kTau}});
+  // pretraining trains the model itself, as before
+  torch::manual_seed(31);
+  Batch replay = RandomBatch(), expert = RandomBatch();
+  torch::manual_seed(32);
+  authors->Update(Phase::kPretrain, replay, expert);
+  torch::manual_seed(32);
+  slow->Update(Phase::kPretrain, replay, expert);
+  ASSERT_TRUE(Same(WorldModelParameters(a), WorldModelParameters(b)));
+
+  // online: slow_k = (1 - tau) slow_{k-1} + tau fast_k, fast_k = the authors' model after k steps
+  for (int update = 1; update <= 2; ++update) {
+    torch::manual_seed(40 + update);
+    replay = RandomBatch();
+    expert = RandomBatch();
+    const Tensors slow_before = WorldModelParameters(b);
+    torch::manual_seed(50 + update);
+    Metrics authors_metrics = authors->Update(Phase::kOnline, replay, expert);
+    torch::manual_seed(50 + update);
+    Metrics slow_metrics = slow->Update(Phase::kOnline, replay, expert);
+    const Tensors fast = WorldModelParameters(a);
+    const Tensors slow_after = WorldModelParameters(b);
+    EXPECT_EQ(slow_metrics.at("wm_loss"), authors_metrics.at("wm_loss")) << update;
+    EXPECT_TRUE(AllChanged(slow_before, slow_after)) << update;
+    for (const auto& [key, value] : slow_after) {
+      torch::Tensor expected = (1 - kTau) * slow_before.at(key) + kTau * fast.at(key);
+      EXPECT_TRUE(torch::allclose(value, expected, 1e-5, 1e-6)) << key << " at update " << update;
+    }
+  }
+
+  // the fast copy is in the checkpoint: a restored agent's next update matches the original's
+  std::stringstream stream;
+  {
+    torch::serialize::OutputArchive archive;
+    slow->Save(archive);
+    archive.save_to(stream);
+  }
+  Components c = MakeComponents();
+  auto restored = MakeCmil(c, {{"online_model_tau", kTau}});
+  CopyModule(*b.encoder->Module(), *c.encoder->Module());
+  CopyModule(*b.dynamics->Module(), *c.dynamics->Module());
+  CopyModule(*b.reward->Module(), *c.reward->Module());
+  {
+    torch::serialize::InputArchive archive;
+    archive.load_from(stream);
+    restored->Load(archive);
+  }
+  torch::manual_seed(60);
+  replay = RandomBatch();
+  expert = RandomBatch();
+  torch::manual_seed(61);
+  slow->Update(Phase::kOnline, replay, expert);
+  torch::manual_seed(61);
+  restored->Update(Phase::kOnline, replay, expert);
+  const Tensors original = WorldModelParameters(b);
+  const Tensors reloaded = WorldModelParameters(c);
+  for (const auto& [key, value] : original) {
+    EXPECT_TRUE(torch::allclose(value, reloaded.at(key), 1e-6, 1e-7)) << key;
+  }
+
+  // tau = 0: the model of the offline phases stays while its fast copy trains
+  Components d = MakeComponents();
+  auto fixed = MakeCmil(d, {{"online_model_tau", 0.0}});
+  const Tensors offline = WorldModelParameters(d);
+  for (int update = 0; update < 2; ++update) {
+    Metrics metrics = fixed->Update(Phase::kOnline, RandomBatch(), RandomBatch());
+    EXPECT_EQ(metrics.count("wm_loss"), 1u);
+  }
+  EXPECT_TRUE(Same(offline, WorldModelParameters(d)));
+}
+
 TEST(CmilOptimizerTest, TargetCriticsChangeOnlyAtTheCopyInterval) {
   Components c = MakeComponents();
   auto cmil = MakeCmil(c, {{"target_update_every", int64_t{3}}});

@@ -36,9 +36,13 @@ ParamSpecs Discriminator::Specs() {
                 "the loss's policy reward is sigmoid(D) of the noisy input, as CMIL's code does "
                 "(false: of the clean input)"),
       FloatParam("gradient_penalty", 0.0,
-                 "weight of the input gradient penalty (||grad D|| - 1)^2 at expert-policy "
+                 "weight of the gradient penalty (||grad D|| - 1)^2 at expert-policy "
                  "interpolates (0: none; V-MAIL: 1)")
           .Min(0),
+      StringParam("gradient_penalty_on", "inputs",
+                  "what the penalty's gradient is taken with respect to: `inputs` (WGAN-GP) or "
+                  "`parameters` (of the mean logit, as V-MAIL's code does)")
+          .Choices({"inputs", "parameters"}),
   };
 }
 
@@ -51,7 +55,8 @@ Discriminator::Discriminator(const Params& params)
       activation_(params.String("activation")),
       instance_noise_(params.Float("instance_noise")),
       reward_on_noisy_input_(params.Bool("reward_on_noisy_input")),
-      gradient_penalty_(params.Float("gradient_penalty")) {
+      gradient_penalty_(params.Float("gradient_penalty")),
+      penalty_on_parameters_(params.String("gradient_penalty_on") == "parameters") {
   // the specs check these already; repeated for Params made without them (and for NaN)
   if (hidden_.empty()) params.Fail("hidden", "needs at least one hidden layer");
   if (!(instance_noise_ >= 0)) params.Fail("instance_noise", "must be >= 0");
@@ -108,8 +113,8 @@ RewardLoss Discriminator::Loss(const torch::Tensor& expert_features,
     torch::Tensor inputs = noisy.detach();
     torch::Tensor alpha = torch::rand({m, 1}, inputs.options());
     interpolates =
-        (alpha * inputs.slice(0, 0, m) + (1 - alpha) * inputs.slice(0, n_expert, n_expert + m))
-            .requires_grad_(true);
+        alpha * inputs.slice(0, 0, m) + (1 - alpha) * inputs.slice(0, n_expert, n_expert + m);
+    if (!penalty_on_parameters_) interpolates.requires_grad_(true);
     rows.push_back(interpolates);
   }
   torch::Tensor logits = net_->forward(rows.size() == 1 ? rows.front() : torch::cat(rows, 0));
@@ -130,13 +135,25 @@ RewardLoss Discriminator::Loss(const torch::Tensor& expert_features,
   }
   out.policy_reward = torch::sigmoid(reward_logits).reshape(policy_shape);
 
-  // gradient penalty: (||d D / d input|| - 1)^2 at the interpolates, kept in the graph
+  // gradient penalty at the interpolates, kept in the graph:
+  //   inputs:     mean over pairs of (||d D(u) / d u|| - 1)^2
+  //   parameters: (||d mean D(u) / d theta|| - 1)^2, theta all of D's parameters
   torch::Tensor penalty;
   if (gradient_penalty_ > 0) {
-    torch::Tensor grad = torch::autograd::grad({logits.slice(0, offset).sum()}, {interpolates},
-                                               /*grad_outputs=*/{}, /*retain_graph=*/true,
-                                               /*create_graph=*/true)[0];
-    penalty = (grad.norm(2, -1) - 1).square().mean();
+    torch::Tensor interpolate_logits = logits.slice(0, offset);
+    if (penalty_on_parameters_) {
+      std::vector<torch::Tensor> grads = torch::autograd::grad(
+          {interpolate_logits.mean()}, net_->parameters(), /*grad_outputs=*/{},
+          /*retain_graph=*/true, /*create_graph=*/true);
+      torch::Tensor squared = grads.front().square().sum();
+      for (size_t i = 1; i < grads.size(); ++i) squared = squared + grads[i].square().sum();
+      penalty = (squared.sqrt() - 1).square();
+    } else {
+      torch::Tensor grad = torch::autograd::grad({interpolate_logits.sum()}, {interpolates},
+                                                 /*grad_outputs=*/{}, /*retain_graph=*/true,
+                                                 /*create_graph=*/true)[0];
+      penalty = (grad.norm(2, -1) - 1).square().mean();
+    }
     out.loss = out.loss + gradient_penalty_ * penalty;
   }
 

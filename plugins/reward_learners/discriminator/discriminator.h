@@ -1,5 +1,5 @@
 // The `discriminator` reward learner: a GAIL-style latent state-action discriminator (CMIL,
-// V-MAIL) with instance noise and an optional input gradient penalty.
+// V-MAIL) with instance noise and an optional gradient penalty (on the inputs or the parameters).
 #ifndef IMITATE_PLUGINS_REWARD_LEARNERS_DISCRIMINATOR_DISCRIMINATOR_H_
 #define IMITATE_PLUGINS_REWARD_LEARNERS_DISCRIMINATOR_DISCRIMINATOR_H_
 
@@ -72,6 +72,7 @@ class Discriminator final : public RewardLearner {
   double instance_noise_ = 0.0;
   bool reward_on_noisy_input_ = true;
   double gradient_penalty_ = 0.0;
+  bool penalty_on_parameters_ = false;  // gradient_penalty_on = "parameters"
 
   int64_t feature_size_ = 0;  // set by Build
   int64_t action_size_ = 0;

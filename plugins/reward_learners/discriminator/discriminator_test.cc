@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
+#include <algorithm>
 #include <cmath>
 #include <map>
 #include <memory>
@@ -262,6 +263,58 @@ TEST_F(DiscriminatorTest, GradientPenaltyTrainsD) {
   EXPECT_TRUE(torch::allclose(Grads(c.loss, {pf2})[0], Grads(e.loss, {pf2})[0], 1e-5, 1e-6));
 }
 
+TEST_F(DiscriminatorTest, ParameterGradientPenaltyIsVmailsFormula) {
+  torch::manual_seed(7);
+  const std::vector<int64_t> hidden = {16, 16};
+  auto plain = Built({{"hidden", hidden}, {"instance_noise", 0.0}});
+  auto d = Built({{"hidden", hidden},
+                  {"instance_noise", 0.0},
+                  {"gradient_penalty", 2.0},
+                  {"gradient_penalty_on", std::string("parameters")}});
+  {
+    torch::NoGradGuard no_grad;
+    std::vector<torch::Tensor> from = plain->Module()->parameters();
+    std::vector<torch::Tensor> to = d->Module()->parameters();
+    for (size_t i = 0; i < from.size(); ++i) to[i].copy_(from[i]);
+  }
+  torch::Tensor ef = torch::randn({4, kF});
+  torch::Tensor ea = torch::randn({4, kA});
+  torch::Tensor pf = torch::randn({3, kF});
+  torch::Tensor pa = torch::randn({3, kA});
+  torch::manual_seed(8);
+  RewardLoss out = d->Loss(ef, ea, pf, pa);
+  RewardLoss bce = plain->Loss(ef, ea, pf, pa);
+  ASSERT_EQ(out.metrics.count("discriminator/gradient_penalty"), 1u);
+  const double gp = out.metrics.at("discriminator/gradient_penalty");
+
+  // by hand: the same alpha draw, u = alpha * expert + (1 - alpha) * policy over min(4, 3) pairs,
+  // D(u) recovered from the clean reward, then (||d mean D(u) / d theta|| - 1)^2
+  torch::manual_seed(8);
+  torch::Tensor alpha = torch::rand({3, 1});
+  torch::Tensor uf = alpha * ef.slice(0, 0, 3) + (1 - alpha) * pf;
+  torch::Tensor ua = alpha * ea.slice(0, 0, 3) + (1 - alpha) * pa;
+  torch::Tensor logits = torch::logit(d->Reward(uf, ua).to(torch::kFloat64));
+  std::vector<torch::Tensor> grads = Grads(logits.mean(), d->Module()->parameters());
+  double squared = 0;
+  for (const torch::Tensor& g : grads) squared += g.square().sum().item<double>();
+  const double expected = std::pow(std::sqrt(squared) - 1, 2);
+  EXPECT_NEAR(gp, expected, 1e-4 * std::max(1.0, expected));
+  EXPECT_NEAR(out.loss.item<double>(), bce.loss.item<double>() + 2 * gp, 1e-4);
+
+  // the penalty's gradient reaches D's parameters (double backward), not the policy inputs
+  std::vector<torch::Tensor> g_plain = Grads(bce.loss, plain->Module()->parameters());
+  std::vector<torch::Tensor> g_pen = Grads(out.loss, d->Module()->parameters());
+  double difference = 0;
+  for (size_t i = 0; i < g_plain.size(); ++i) {
+    difference += (g_plain[i] - g_pen[i]).abs().sum().item<double>();
+  }
+  EXPECT_GT(difference, 1e-4);
+  torch::Tensor pf2 = pf.clone().requires_grad_(true);
+  RewardLoss c = d->Loss(ef, ea, pf2, pa);
+  RewardLoss e = plain->Loss(ef, ea, pf2, pa);
+  EXPECT_TRUE(torch::allclose(Grads(c.loss, {pf2})[0], Grads(e.loss, {pf2})[0], 1e-5, 1e-6));
+}
+
 TEST_F(DiscriminatorTest, RejectsBadParameters) {
   std::string noise = ErrorOf([&] { Make({{"instance_noise", -1.0}}); });
   EXPECT_NE(noise.find("reward.instance_noise"), std::string::npos) << noise;
@@ -275,6 +328,8 @@ TEST_F(DiscriminatorTest, RejectsBadParameters) {
   EXPECT_THROW(Make({{"hidden", std::vector<int64_t>{0}}}), ConfigError);
   EXPECT_THROW(Make({{"activation", std::string("gelu")}}), ConfigError);
   EXPECT_THROW(Make({{"instance_noise", std::string("high")}}), ConfigError);
+  std::string on = ErrorOf([&] { Make({{"gradient_penalty_on", std::string("weights")}}); });
+  EXPECT_NE(on.find("reward.gradient_penalty_on"), std::string::npos) << on;
 }
 
 TEST_F(DiscriminatorTest, ModuleSaveLoadRoundTrip) {
