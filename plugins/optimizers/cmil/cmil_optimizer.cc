@@ -223,26 +223,25 @@ Metrics CmilOptimizer::Update(Phase phase, const Batch& replay, const Batch& exp
 }
 
 void CmilOptimizer::SlowModelStep(const DeviceBatch& batch, Metrics& metrics) {
-  torch::NoGradGuard no_grad;
   const std::vector<torch::Tensor>& params = model_->parameters();
   // the fast copy starts as the model the online phase begins with
   if (fast_model_.empty()) {
+    torch::NoGradGuard no_grad;
     for (const torch::Tensor& p : params) fast_model_.push_back(p.detach().clone());
   }
-  // swap the fast copy in, train it, swap the slow one back and move it towards the fast
+  // point the parameters at the fast copy's storage (set_data keeps each parameter's identity,
+  // so the model's Adam state stays with it) and train it in place; then point them back at the
+  // slow copy's and move that towards the fast one: no copies, no new storage
   std::vector<torch::Tensor> slow;
   slow.reserve(params.size());
   for (size_t i = 0; i < params.size(); ++i) {
-    slow.push_back(params[i].detach().clone());
-    params[i].detach().copy_(fast_model_[i]);
+    slow.push_back(params[i].detach());
+    params[i].set_data(fast_model_[i]);
   }
-  {
-    torch::AutoGradMode grad(true);
-    model_->Train(batch, metrics);
-  }
+  model_->Train(batch, metrics);
+  torch::NoGradGuard no_grad;
   for (size_t i = 0; i < params.size(); ++i) {
-    fast_model_[i].copy_(params[i].detach());
-    params[i].detach().copy_(slow[i].lerp_(fast_model_[i], online_model_tau_));
+    params[i].set_data(slow[i].lerp_(fast_model_[i], online_model_tau_));
   }
 }
 

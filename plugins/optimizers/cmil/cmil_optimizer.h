@@ -77,9 +77,9 @@ class CmilOptimizer final : public LatentAgent {
   };
   // The full update of the offline pretraining and online phases.
   Metrics FullUpdate(const Batch& replay, const Batch& expert, ModelStep model_step);
-  // Online with online_model_tau < 1: one world-model step on the fast copy, which is swapped
-  // into the model's parameters for it; then the model's parameters (the slow copy, which
-  // everything else reads) move a fraction tau towards it.
+  // Online with online_model_tau < 1: one world-model step on the fast copy, whose storage the
+  // model's parameters point at for it; then they point back at the slow copy (which everything
+  // else reads), moved a fraction tau towards the fast one.
   void SlowModelStep(const DeviceBatch& batch, Metrics& metrics);
   // The BC warm-up: a world-model step on the expert batch, then a pure-BC SGD actor step.
   Metrics BehaviorCloningUpdate(const Batch& expert);

@@ -44,6 +44,14 @@ class DiscriminatorTest : public ::testing::Test {
                                  /*create_graph=*/false, /*allow_unused=*/true);
   }
 
+  // copies D's weights from one discriminator into another of the same sizes
+  static void CopyWeights(RewardLearner& from, RewardLearner& to) {
+    torch::NoGradGuard no_grad;
+    std::vector<torch::Tensor> source = from.Module()->parameters();
+    std::vector<torch::Tensor> target = to.Module()->parameters();
+    for (size_t i = 0; i < source.size(); ++i) target[i].copy_(source[i]);
+  }
+
   // true when `t` is defined and has a nonzero element
   static bool NonZero(const torch::Tensor& t) {
     return t.defined() && t.abs().sum().item<double>() > 0;
@@ -231,12 +239,7 @@ TEST_F(DiscriminatorTest, GradientPenaltyTrainsD) {
   const std::vector<int64_t> hidden = {16, 16};
   auto plain = Built({{"hidden", hidden}, {"instance_noise", 0.0}});
   auto penalised = Built({{"hidden", hidden}, {"instance_noise", 0.0}, {"gradient_penalty", 10.0}});
-  {
-    torch::NoGradGuard no_grad;
-    std::vector<torch::Tensor> from = plain->Module()->parameters();
-    std::vector<torch::Tensor> to = penalised->Module()->parameters();
-    for (size_t i = 0; i < from.size(); ++i) to[i].copy_(from[i]);
-  }
+  CopyWeights(*plain, *penalised);
   // different expert and policy shapes: min(N_e, N_p) = 6 interpolates
   torch::Tensor ef = torch::randn({2, 5, kF});
   torch::Tensor ea = torch::randn({2, 5, kA});
@@ -271,12 +274,7 @@ TEST_F(DiscriminatorTest, ParameterGradientPenaltyIsVmailsFormula) {
                   {"instance_noise", 0.0},
                   {"gradient_penalty", 2.0},
                   {"gradient_penalty_on", std::string("parameters")}});
-  {
-    torch::NoGradGuard no_grad;
-    std::vector<torch::Tensor> from = plain->Module()->parameters();
-    std::vector<torch::Tensor> to = d->Module()->parameters();
-    for (size_t i = 0; i < from.size(); ++i) to[i].copy_(from[i]);
-  }
+  CopyWeights(*plain, *d);
   torch::Tensor ef = torch::randn({4, kF});
   torch::Tensor ea = torch::randn({4, kA});
   torch::Tensor pf = torch::randn({3, kF});
