@@ -43,6 +43,11 @@ ParamSpecs Discriminator::Specs() {
                   "what the penalty's gradient is taken with respect to: `inputs` (WGAN-GP) or "
                   "`parameters` (of the mean logit, as V-MAIL's code does)")
           .Choices({"inputs", "parameters"}),
+      StringParam("reward_form", "sigmoid",
+                  "the reward as a function of the logit D: `sigmoid` (CMIL, V-MAIL), "
+                  "`log_sigmoid` (log sigmoid(D), which keeps a slope where D is confident "
+                  "the pair is the policy's) or `logit` (D itself, log D - log(1 - D))")
+          .Choices({"sigmoid", "log_sigmoid", "logit"}),
   };
 }
 
@@ -56,11 +61,21 @@ Discriminator::Discriminator(const Params& params)
       instance_noise_(params.Float("instance_noise")),
       reward_on_noisy_input_(params.Bool("reward_on_noisy_input")),
       gradient_penalty_(params.Float("gradient_penalty")),
-      penalty_on_parameters_(params.String("gradient_penalty_on") == "parameters") {
+      penalty_on_parameters_(params.String("gradient_penalty_on") == "parameters"),
+      reward_form_(params.String("reward_form")) {
   // the specs check these already; repeated for Params made without them (and for NaN)
   if (hidden_.empty()) params.Fail("hidden", "needs at least one hidden layer");
   if (!(instance_noise_ >= 0)) params.Fail("instance_noise", "must be >= 0");
   if (!(gradient_penalty_ >= 0)) params.Fail("gradient_penalty", "must be >= 0");
+  if (reward_form_ != "sigmoid" && reward_form_ != "log_sigmoid" && reward_form_ != "logit") {
+    params.Fail("reward_form", "must be `sigmoid`, `log_sigmoid` or `logit`");
+  }
+}
+
+torch::Tensor Discriminator::RewardOfLogits(const torch::Tensor& logits) const {
+  if (reward_form_ == "log_sigmoid") return torch::log_sigmoid(logits);
+  if (reward_form_ == "logit") return logits;
+  return torch::sigmoid(logits);
 }
 
 void Discriminator::Build(int64_t feature_size, int64_t action_size) {
@@ -127,13 +142,14 @@ RewardLoss Discriminator::Loss(const torch::Tensor& expert_features,
   RewardLoss out;
   out.loss = -torch::log_sigmoid(expert_logits).mean() - torch::log_sigmoid(-policy_logits).mean();
 
-  // the policy's reward: of the noisy input the loss used (CMIL), or of the clean one
+  // the policy's reward (reward_form of D): of the noisy input the loss used (CMIL), or of the
+  // clean one
   torch::Tensor reward_logits = policy_logits;
   if (clean_reward) {
     reward_logits = logits.slice(0, offset, offset + n_policy);
     offset += n_policy;
   }
-  out.policy_reward = torch::sigmoid(reward_logits).reshape(policy_shape);
+  out.policy_reward = RewardOfLogits(reward_logits).reshape(policy_shape);
 
   // gradient penalty at the interpolates, kept in the graph:
   //   inputs:     mean over pairs of (||d D(u) / d u|| - 1)^2
@@ -173,8 +189,9 @@ RewardLoss Discriminator::Loss(const torch::Tensor& expert_features,
 
 torch::Tensor Discriminator::Reward(const torch::Tensor& features, const torch::Tensor& actions) {
   CheckBuilt("Reward");
-  // sigmoid(D([x, a])) on the clean input: [..., F], [..., A] -> [...]
-  return torch::sigmoid(net_->forward(Input(features, actions, "reward")));
+  // sigmoid(D([x, a])) (or the reward_form's function of D) on the clean input:
+  // [..., F], [..., A] -> [...]
+  return RewardOfLogits(net_->forward(Input(features, actions, "reward")));
 }
 
 std::shared_ptr<torch::nn::Module> Discriminator::Module() {

@@ -313,6 +313,54 @@ TEST_F(DiscriminatorTest, ParameterGradientPenaltyIsVmailsFormula) {
   EXPECT_TRUE(torch::allclose(Grads(c.loss, {pf2})[0], Grads(e.loss, {pf2})[0], 1e-5, 1e-6));
 }
 
+TEST_F(DiscriminatorTest, RewardFormsAreFunctionsOfTheLogit) {
+  torch::manual_seed(7);
+  auto sig = Built({{"instance_noise", 0.0}});
+  auto log_sig = Built({{"instance_noise", 0.0}, {"reward_form", std::string("log_sigmoid")}});
+  auto logit = Built({{"instance_noise", 0.0}, {"reward_form", std::string("logit")}});
+  CopyWeights(*sig, *log_sig);
+  CopyWeights(*sig, *logit);
+  torch::Tensor ef = torch::randn({6, kF});
+  torch::Tensor ea = torch::randn({6, kA});
+  torch::Tensor pf = 3 * torch::randn({9, kF});
+  torch::Tensor pa = torch::randn({9, kA});
+  // the logit z, read back from the sigmoid form
+  torch::Tensor p = sig->Reward(pf, pa).detach();
+  torch::Tensor z = torch::log(p) - torch::log1p(-p);
+  EXPECT_TRUE(torch::allclose(logit->Reward(pf, pa), z, 1e-4, 1e-4));
+  EXPECT_TRUE(torch::allclose(log_sig->Reward(pf, pa), torch::log(p), 1e-5, 1e-6));
+  // the loss's policy reward follows the form; the loss itself does not depend on it
+  RewardLoss a = sig->Loss(ef, ea, pf, pa);
+  RewardLoss b = log_sig->Loss(ef, ea, pf, pa);
+  RewardLoss c = logit->Loss(ef, ea, pf, pa);
+  EXPECT_NEAR(a.loss.item<double>(), b.loss.item<double>(), 1e-6);
+  EXPECT_NEAR(a.loss.item<double>(), c.loss.item<double>(), 1e-6);
+  EXPECT_TRUE(torch::allclose(b.policy_reward, torch::log(a.policy_reward), 1e-5, 1e-6));
+  EXPECT_TRUE(torch::allclose(c.policy_reward, z, 1e-4, 1e-4));
+
+  // where D is sure a pair is the policy's, sigmoid's slope vanishes and log sigmoid's does not:
+  // one hidden unit, z = 2 * elu(w . [x, a]) - 12, at a pair with z about -10
+  auto slope = [&](const std::string& form) {
+    auto d = Make({{"hidden", std::vector<int64_t>{1}}, {"reward_form", form}});
+    d->Build(kF, kA);
+    {
+      torch::NoGradGuard no_grad;
+      std::vector<torch::Tensor> w = d->Module()->parameters();
+      w[0].fill_(0.1);
+      w[1].zero_();
+      w[2].fill_(2.0);
+      w[3].fill_(-12.0);
+    }
+    torch::Tensor x = torch::ones({1, kF}).requires_grad_(true);
+    torch::Tensor r = d->Reward(x, torch::zeros({1, kA})).sum();
+    return Grads(r, {x})[0].abs().max().item<double>();
+  };
+  // dz/dx = 2 * 0.1 = 0.2 (the hidden unit is active: w . [x, a] = 0.8 > 0)
+  EXPECT_LT(slope("sigmoid"), 1e-4);
+  EXPECT_NEAR(slope("log_sigmoid"), 0.2, 1e-3);
+  EXPECT_NEAR(slope("logit"), 0.2, 1e-6);
+}
+
 TEST_F(DiscriminatorTest, RejectsBadParameters) {
   std::string noise = ErrorOf([&] { Make({{"instance_noise", -1.0}}); });
   EXPECT_NE(noise.find("reward.instance_noise"), std::string::npos) << noise;
@@ -328,6 +376,8 @@ TEST_F(DiscriminatorTest, RejectsBadParameters) {
   EXPECT_THROW(Make({{"instance_noise", std::string("high")}}), ConfigError);
   std::string on = ErrorOf([&] { Make({{"gradient_penalty_on", std::string("weights")}}); });
   EXPECT_NE(on.find("reward.gradient_penalty_on"), std::string::npos) << on;
+  std::string form = ErrorOf([&] { Make({{"reward_form", std::string("log")}}); });
+  EXPECT_NE(form.find("reward.reward_form"), std::string::npos) << form;
 }
 
 TEST_F(DiscriminatorTest, ModuleSaveLoadRoundTrip) {
