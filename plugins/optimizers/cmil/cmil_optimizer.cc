@@ -80,6 +80,10 @@ ParamSpecs CmilOptimizer::Specs() {
                  "world model, moved this fraction towards the trained one after each model step "
                  "(1: the trained model itself, the authors'; 0: the offline phases' model)")
           .Range(0, 1),
+      BoolParam("online_model_expert_batch", false,
+                "online, the world model trains on the replay batch and the expert batch "
+                "together, so at least half of its sequences are demos (false: the replay batch "
+                "alone, the authors')"),
   };
   AddModelSpecs(specs, authors);
   AddOptimSpecs(specs, "actor_", "actor", authors);
@@ -109,6 +113,7 @@ CmilOptimizer::CmilOptimizer(const Params& params)
       evaluate_mode_(params.String("evaluate_with") == "mode"),
       online_model_every_(params.Int("online_model_every")),
       online_model_tau_(params.Float("online_model_tau")),
+      online_model_expert_batch_(params.Bool("online_model_expert_batch")),
       actor_optim_(ReadOptim(params, "actor_")),
       critic_optim_(ReadOptim(params, "critic_")),
       discriminator_optim_(ReadOptim(params, "discriminator_")) {
@@ -219,7 +224,8 @@ Metrics CmilOptimizer::Update(Phase phase, const Batch& replay, const Batch& exp
     }
     ++online_updates_;
   }
-  return FullUpdate(replay, expert, model_step);
+  const bool with_expert = phase == Phase::kOnline && online_model_expert_batch_;
+  return FullUpdate(replay, expert, model_step, with_expert);
 }
 
 void CmilOptimizer::SlowModelStep(const DeviceBatch& batch, Metrics& metrics) {
@@ -271,19 +277,54 @@ Metrics CmilOptimizer::BehaviorCloningUpdate(const Batch& expert) {
   return metrics;
 }
 
-Metrics CmilOptimizer::FullUpdate(const Batch& replay, const Batch& expert, ModelStep model_step) {
+namespace {
+// The replay and expert sequences as one batch [B_R + B_E, T, ...]; throws DataError when their
+// lengths differ.
+DeviceBatch Concatenate(const DeviceBatch& replay, const DeviceBatch& expert) {
+  if (replay.action.size(1) != expert.action.size(1)) {
+    throw DataError(fmt::format(
+        "cmil: online_model_expert_batch needs replay and expert sequences of one length (got {} "
+        "and {})",
+        replay.action.size(1), expert.action.size(1)));
+  }
+  DeviceBatch out;
+  for (const auto& [key, value] : replay.observation) {
+    out.observation.emplace(key, torch::cat({value, expert.observation.at(key)}, 0));
+  }
+  out.action = torch::cat({replay.action, expert.action}, 0);
+  out.is_first = torch::cat({replay.is_first, expert.is_first}, 0);
+  return out;
+}
+
+// Rows [0, n) of a filtered batch.
+Filtered FirstRows(const Filtered& filtered, int64_t n) {
+  auto rows = [n](const torch::Tensor& t) { return t.defined() ? t.slice(0, 0, n) : t; };
+  const LatentState& p = filtered.posterior;
+  return {LatentState{rows(p.deter), rows(p.stoch), rows(p.mean), rows(p.std), rows(p.uncertainty)},
+          rows(filtered.features)};
+}
+}  // namespace
+
+Metrics CmilOptimizer::FullUpdate(const Batch& replay, const Batch& expert, ModelStep model_step,
+                                  bool model_with_expert) {
   Metrics metrics;
-  // 1. the world model (its own step, unless skipped), then the posteriors the rest reads: the
-  // trained model's, or online with tau < 1 the slow copy's
+  // 1. the world model (its own step, unless skipped) on the replay batch, or on the replay and
+  // expert batches together; then the replay posteriors the rest reads: the trained model's, or
+  // online with tau < 1 the slow copy's
   DeviceBatch replay_batch = model_->ToDevice(replay);
+  DeviceBatch expert_batch = model_->ToDevice(expert);
+  const int64_t replay_size = replay_batch.action.size(0);
+  DeviceBatch model_batch = replay_batch;
+  if (model_with_expert && model_step != ModelStep::kObserve) {
+    model_batch = Concatenate(replay_batch, expert_batch);
+  }
   Filtered posterior;
   if (model_step == ModelStep::kTrain) {
-    posterior = model_->Train(replay_batch, metrics);
+    posterior = FirstRows(model_->Train(model_batch, metrics), replay_size);
   } else {
-    if (model_step == ModelStep::kTrainSlow) SlowModelStep(replay_batch, metrics);
+    if (model_step == ModelStep::kTrainSlow) SlowModelStep(model_batch, metrics);
     posterior = model_->Observe(replay_batch);
   }
-  DeviceBatch expert_batch = model_->ToDevice(expert);
   auto [expert_features, expert_actions] =
       StateActionPairs(model_->Observe(expert_batch).features, expert_batch);
 

@@ -75,8 +75,10 @@ class CmilOptimizer final : public LatentAgent {
     kTrainSlow,  // one step on the fast copy, then the slow copy follows (SlowModelStep)
     kObserve,    // none: the model only filters the replay batch
   };
-  // The full update of the offline pretraining and online phases.
-  Metrics FullUpdate(const Batch& replay, const Batch& expert, ModelStep model_step);
+  // The full update of the offline pretraining and online phases; with `model_with_expert` the
+  // world model's step trains on the replay and expert batches together.
+  Metrics FullUpdate(const Batch& replay, const Batch& expert, ModelStep model_step,
+                     bool model_with_expert);
   // Online with online_model_tau < 1: one world-model step on the fast copy, whose storage the
   // model's parameters point at for it; then they point back at the slow copy (which everything
   // else reads), moved a fraction tau towards the fast one.
@@ -104,6 +106,7 @@ class CmilOptimizer final : public LatentAgent {
   bool evaluate_mode_ = false;      // evaluate with the policy's mode (the authors sample)
   int64_t online_model_every_ = 1;  // online world-model updates: every Nth (0: none)
   double online_model_tau_ = 1.0;   // online, slow model <- (1 - tau) slow + tau fast (1: off)
+  bool online_model_expert_batch_ = false;  // online, the model also trains on the expert batch
   OptimConfig actor_optim_, critic_optim_, discriminator_optim_;
 
   // built state

@@ -11,6 +11,7 @@
 #include <memory>
 #include <sstream>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "engine/plugins/registry.h"
@@ -472,6 +473,67 @@ TEST(CmilOptimizerTest, SlowWorldModelFollowsTheTrainedOneOnline) {
     EXPECT_EQ(metrics.count("wm_loss"), 1u);
   }
   EXPECT_TRUE(Same(offline, WorldModelParameters(d)));
+}
+
+TEST(CmilOptimizerTest, ExpertBatchJoinsTheWorldModelStepOnline) {
+  Components a = MakeComponents(), b = MakeComponents(), c = MakeComponents();
+  auto joined = MakeCmil(a, {{"online_model_expert_batch", true}});
+  auto reference = MakeCmil(b);  // given the joined batch as its replay batch
+  auto authors = MakeCmil(c);
+  // both batches as one [2B, T] batch
+  auto join = [](const Batch& x, const Batch& y) {
+    Batch out = x;
+    out.observation["state"] = torch::cat({x.observation.at("state"), y.observation.at("state")});
+    for (auto [to, from_x, from_y] :
+         {std::tuple{&out.action, &x.action, &y.action},
+          std::tuple{&out.reward, &x.reward, &y.reward},
+          std::tuple{&out.is_first, &x.is_first, &y.is_first},
+          std::tuple{&out.is_last, &x.is_last, &y.is_last},
+          std::tuple{&out.is_terminal, &x.is_terminal, &y.is_terminal}}) {
+      *to = torch::cat({*from_x, *from_y});
+    }
+    return out;
+  };
+  // offline the option changes nothing: the model trains on the replay batch
+  torch::manual_seed(71);
+  Batch replay = RandomBatch(), expert = RandomBatch();
+  for (auto* agent : {joined.get(), authors.get()}) {
+    torch::manual_seed(72);
+    agent->Update(Phase::kPretrain, replay, expert);
+  }
+  ASSERT_TRUE(Same(WorldModelParameters(a), WorldModelParameters(c)));
+  torch::manual_seed(72);
+  reference->Update(Phase::kPretrain, replay, expert);
+
+  // online its step is the step on the replay and expert sequences together
+  torch::manual_seed(73);
+  replay = RandomBatch();
+  expert = RandomBatch();
+  torch::manual_seed(74);
+  Metrics joined_metrics = joined->Update(Phase::kOnline, replay, expert);
+  torch::manual_seed(74);
+  Metrics reference_metrics = reference->Update(Phase::kOnline, join(replay, expert), expert);
+  torch::manual_seed(74);
+  authors->Update(Phase::kOnline, replay, expert);
+  EXPECT_EQ(joined_metrics.at("wm_loss"), reference_metrics.at("wm_loss"));
+  const Tensors with_expert = WorldModelParameters(a);
+  const Tensors joined_replay = WorldModelParameters(b);
+  for (const auto& [key, value] : with_expert) {
+    EXPECT_TRUE(torch::allclose(value, joined_replay.at(key), 1e-6, 1e-7)) << key;
+  }
+  EXPECT_FALSE(Same(with_expert, WorldModelParameters(c)));
+  // the rest of the update reads the replay posteriors only: the metrics are finite
+  for (const auto& [key, value] : joined_metrics) EXPECT_TRUE(std::isfinite(value)) << key;
+
+  // the two batches must have sequences of one length
+  Batch short_expert = expert;
+  short_expert.observation["state"] = expert.observation.at("state").slice(1, 0, kSteps - 1);
+  for (torch::Tensor* t : {&short_expert.action, &short_expert.reward, &short_expert.is_first,
+                           &short_expert.is_last, &short_expert.is_terminal}) {
+    *t = t->slice(1, 0, kSteps - 1);
+  }
+  std::string error = ErrorOf([&] { joined->Update(Phase::kOnline, replay, short_expert); });
+  EXPECT_NE(error.find("online_model_expert_batch"), std::string::npos) << error;
 }
 
 TEST(CmilOptimizerTest, TargetCriticsChangeOnlyAtTheCopyInterval) {
