@@ -30,6 +30,13 @@ void LatentAgent::AddModelSpecs(ParamSpecs& specs, const OptimConfig& defaults) 
   AddOptimSpecs(specs, "model_", "world model (encoder, decoder, dynamics)", defaults);
 }
 
+ParamSpec LatentAgent::OnlineModelExpertBatchSpec() {
+  return BoolParam("online_model_expert_batch", false,
+                   "online, the world model trains on the replay batch and the expert batch "
+                   "together, so at least half of its sequences are demos (false: the replay "
+                   "batch alone, as the paper's code does)");
+}
+
 OptimConfig LatentAgent::ReadOptim(const Params& params, const std::string& prefix) {
   for (const char* name : {"lr", "eps"}) {
     if (params.Float(prefix + name) <= 0) params.Fail(prefix + name, "must be > 0");

@@ -24,6 +24,10 @@ class LatentAgent : public Optimizer {
   // model_weight_decay), appended to `specs` with the given defaults.
   static void AddModelSpecs(ParamSpecs& specs, const OptimConfig& defaults);
 
+  // The online agents' `online_model_expert_batch` (default false, the papers'): online, the
+  // world model's step trains on the replay and expert batches together (WorldModel::Join).
+  static ParamSpec OnlineModelExpertBatchSpec();
+
   void Build(const AgentComponents& components) final;
   TensorMap InitialCarry(int64_t batch_size) final;
   torch::Tensor Act(const TensorMap& observation, const torch::Tensor& is_first, TensorMap& carry,

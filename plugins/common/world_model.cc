@@ -68,6 +68,29 @@ DeviceBatch WorldModel::ToDevice(const Batch& batch) const {
   return out;
 }
 
+DeviceBatch WorldModel::Join(const DeviceBatch& replay, const DeviceBatch& expert,
+                             const std::string& option) const {
+  if (replay.action.size(1) != expert.action.size(1)) {
+    throw DataError(
+        fmt::format("{}: {} needs replay and expert sequences of one length (got {} and {})",
+                    owner_, option, replay.action.size(1), expert.action.size(1)));
+  }
+  DeviceBatch out;
+  for (const auto& [key, value] : replay.observation) {
+    out.observation.emplace(key, torch::cat({value, expert.observation.at(key)}, 0));
+  }
+  out.action = torch::cat({replay.action, expert.action}, 0);
+  out.is_first = torch::cat({replay.is_first, expert.is_first}, 0);
+  return out;
+}
+
+Filtered FirstRows(const Filtered& filtered, int64_t n) {
+  auto rows = [n](const torch::Tensor& t) { return t.defined() ? t.slice(0, 0, n) : t; };
+  const LatentState& p = filtered.posterior;
+  return {LatentState{rows(p.deter), rows(p.stoch), rows(p.mean), rows(p.std), rows(p.uncertainty)},
+          rows(filtered.features)};
+}
+
 // ----- training ----- //
 
 Filtered WorldModel::Train(const DeviceBatch& batch, Metrics& metrics) {

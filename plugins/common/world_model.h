@@ -31,6 +31,9 @@ struct Filtered {
   torch::Tensor features;  // [B, T, F]
 };
 
+// Rows [0, n) of a filtered batch (every defined tensor of the posterior, and the features).
+Filtered FirstRows(const Filtered& filtered, int64_t n);
+
 class WorldModel {
  public:
   // `owner` names the optimizer in messages. The components are built and outlive this object.
@@ -40,6 +43,11 @@ class WorldModel {
   // Moves what the model reads to the device; throws DataError for a batch without the
   // encoder's keys or with bad shapes.
   DeviceBatch ToDevice(const Batch& batch) const;
+
+  // The replay and expert sequences as one batch [B_R + B_E, T, ...], for a model step on both;
+  // throws DataError naming `option` when their lengths differ.
+  DeviceBatch Join(const DeviceBatch& replay, const DeviceBatch& expert,
+                   const std::string& option) const;
 
   // One training step on `batch`: reconstruction NLL (summed over each key's elements, mean
   // over [B, T]) + the dynamics' KL term. Returns the posteriors detached; adds wm_* metrics.

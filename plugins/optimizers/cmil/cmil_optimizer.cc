@@ -80,10 +80,7 @@ ParamSpecs CmilOptimizer::Specs() {
                  "world model, moved this fraction towards the trained one after each model step "
                  "(1: the trained model itself, the authors'; 0: the offline phases' model)")
           .Range(0, 1),
-      BoolParam("online_model_expert_batch", false,
-                "online, the world model trains on the replay batch and the expert batch "
-                "together, so at least half of its sequences are demos (false: the replay batch "
-                "alone, the authors')"),
+      OnlineModelExpertBatchSpec(),
   };
   AddModelSpecs(specs, authors);
   AddOptimSpecs(specs, "actor_", "actor", authors);
@@ -277,34 +274,6 @@ Metrics CmilOptimizer::BehaviorCloningUpdate(const Batch& expert) {
   return metrics;
 }
 
-namespace {
-// The replay and expert sequences as one batch [B_R + B_E, T, ...]; throws DataError when their
-// lengths differ.
-DeviceBatch Concatenate(const DeviceBatch& replay, const DeviceBatch& expert) {
-  if (replay.action.size(1) != expert.action.size(1)) {
-    throw DataError(fmt::format(
-        "cmil: online_model_expert_batch needs replay and expert sequences of one length (got {} "
-        "and {})",
-        replay.action.size(1), expert.action.size(1)));
-  }
-  DeviceBatch out;
-  for (const auto& [key, value] : replay.observation) {
-    out.observation.emplace(key, torch::cat({value, expert.observation.at(key)}, 0));
-  }
-  out.action = torch::cat({replay.action, expert.action}, 0);
-  out.is_first = torch::cat({replay.is_first, expert.is_first}, 0);
-  return out;
-}
-
-// Rows [0, n) of a filtered batch.
-Filtered FirstRows(const Filtered& filtered, int64_t n) {
-  auto rows = [n](const torch::Tensor& t) { return t.defined() ? t.slice(0, 0, n) : t; };
-  const LatentState& p = filtered.posterior;
-  return {LatentState{rows(p.deter), rows(p.stoch), rows(p.mean), rows(p.std), rows(p.uncertainty)},
-          rows(filtered.features)};
-}
-}  // namespace
-
 Metrics CmilOptimizer::FullUpdate(const Batch& replay, const Batch& expert, ModelStep model_step,
                                   bool model_with_expert) {
   Metrics metrics;
@@ -316,7 +285,7 @@ Metrics CmilOptimizer::FullUpdate(const Batch& replay, const Batch& expert, Mode
   const int64_t replay_size = replay_batch.action.size(0);
   DeviceBatch model_batch = replay_batch;
   if (model_with_expert && model_step != ModelStep::kObserve) {
-    model_batch = Concatenate(replay_batch, expert_batch);
+    model_batch = model_->Join(replay_batch, expert_batch, "online_model_expert_batch");
   }
   Filtered posterior;
   if (model_step == ModelStep::kTrain) {

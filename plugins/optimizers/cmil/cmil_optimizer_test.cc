@@ -11,7 +11,6 @@
 #include <memory>
 #include <sstream>
 #include <string>
-#include <tuple>
 #include <vector>
 
 #include "engine/plugins/registry.h"
@@ -22,12 +21,15 @@
 #include "imitate/sdk/reward_learner.h"
 #include "plugins/common/imagine.h"
 #include "plugins/common/policy.h"
+#include "tests/support/batch_util.h"
 #include "tests/support/plugin_test_util.h"
 
 namespace imitate::plugins {
 namespace {
 
 using test_support::ErrorOf;
+using test_support::FirstSteps;
+using test_support::JoinBatches;
 using test_support::MakePlugin;
 using Given = std::map<std::string, ParamValue>;
 using Sizes = std::vector<int64_t>;
@@ -480,20 +482,6 @@ TEST(CmilOptimizerTest, ExpertBatchJoinsTheWorldModelStepOnline) {
   auto joined = MakeCmil(a, {{"online_model_expert_batch", true}});
   auto reference = MakeCmil(b);  // given the joined batch as its replay batch
   auto authors = MakeCmil(c);
-  // both batches as one [2B, T] batch
-  auto join = [](const Batch& x, const Batch& y) {
-    Batch out = x;
-    out.observation["state"] = torch::cat({x.observation.at("state"), y.observation.at("state")});
-    for (auto [to, from_x, from_y] :
-         {std::tuple{&out.action, &x.action, &y.action},
-          std::tuple{&out.reward, &x.reward, &y.reward},
-          std::tuple{&out.is_first, &x.is_first, &y.is_first},
-          std::tuple{&out.is_last, &x.is_last, &y.is_last},
-          std::tuple{&out.is_terminal, &x.is_terminal, &y.is_terminal}}) {
-      *to = torch::cat({*from_x, *from_y});
-    }
-    return out;
-  };
   // offline the option changes nothing: the model trains on the replay batch
   torch::manual_seed(71);
   Batch replay = RandomBatch(), expert = RandomBatch();
@@ -512,7 +500,8 @@ TEST(CmilOptimizerTest, ExpertBatchJoinsTheWorldModelStepOnline) {
   torch::manual_seed(74);
   Metrics joined_metrics = joined->Update(Phase::kOnline, replay, expert);
   torch::manual_seed(74);
-  Metrics reference_metrics = reference->Update(Phase::kOnline, join(replay, expert), expert);
+  Metrics reference_metrics =
+      reference->Update(Phase::kOnline, JoinBatches(replay, expert), expert);
   torch::manual_seed(74);
   authors->Update(Phase::kOnline, replay, expert);
   EXPECT_EQ(joined_metrics.at("wm_loss"), reference_metrics.at("wm_loss"));
@@ -526,12 +515,7 @@ TEST(CmilOptimizerTest, ExpertBatchJoinsTheWorldModelStepOnline) {
   for (const auto& [key, value] : joined_metrics) EXPECT_TRUE(std::isfinite(value)) << key;
 
   // the two batches must have sequences of one length
-  Batch short_expert = expert;
-  short_expert.observation["state"] = expert.observation.at("state").slice(1, 0, kSteps - 1);
-  for (torch::Tensor* t : {&short_expert.action, &short_expert.reward, &short_expert.is_first,
-                           &short_expert.is_last, &short_expert.is_terminal}) {
-    *t = t->slice(1, 0, kSteps - 1);
-  }
+  const Batch short_expert = FirstSteps(expert, kSteps - 1);
   std::string error = ErrorOf([&] { joined->Update(Phase::kOnline, replay, short_expert); });
   EXPECT_NE(error.find("online_model_expert_batch"), std::string::npos) << error;
 }

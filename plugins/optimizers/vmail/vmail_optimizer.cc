@@ -44,6 +44,7 @@ ParamSpecs VmailOptimizer::Specs() {
                  "std of the Gaussian noise added to the mode while collecting (clipped to "
                  "[-1, 1])")
           .Min(0),
+      OnlineModelExpertBatchSpec(),
   };
   AddModelSpecs(specs, OptimConfig{6e-4, 1e-5, 100.0, 0.0});
   AddOptimSpecs(specs, "actor_", "actor", OptimConfig{8e-5, 1e-5, 100.0, 0.0});
@@ -63,6 +64,7 @@ VmailOptimizer::VmailOptimizer(const Params& params)
       lambda_(params.Float("return_lambda")),
       bootstrap_(params.Bool("bootstrap")),
       exploration_noise_(params.Float("exploration_noise")),
+      online_model_expert_batch_(params.Bool("online_model_expert_batch")),
       actor_optim_(ReadOptim(params, "actor_")),
       value_optim_(ReadOptim(params, "value_")),
       discriminator_optim_(ReadOptim(params, "discriminator_")) {
@@ -101,13 +103,20 @@ void VmailOptimizer::BuildAgent(const AgentComponents& components) {
 
 // ----- training ----- //
 
-Metrics VmailOptimizer::Update(Phase /*phase*/, const Batch& replay, const Batch& expert) {
+Metrics VmailOptimizer::Update(Phase phase, const Batch& replay, const Batch& expert) {
   CheckBuilt("Update");
   Metrics metrics;
-  // the world model, then the expert pairs (x_t, a_{t+1}) within episodes
+  // the world model (online with online_model_expert_batch: on the replay and expert batches
+  // together), then the replay posteriors and the expert pairs (x_t, a_{t+1}) within episodes
   DeviceBatch replay_batch = model_->ToDevice(replay);
-  Filtered posterior = model_->Train(replay_batch, metrics);
   DeviceBatch expert_batch = model_->ToDevice(expert);
+  Filtered posterior;
+  if (phase == Phase::kOnline && online_model_expert_batch_) {
+    DeviceBatch joined = model_->Join(replay_batch, expert_batch, "online_model_expert_batch");
+    posterior = FirstRows(model_->Train(joined, metrics), replay_batch.action.size(0));
+  } else {
+    posterior = model_->Train(replay_batch, metrics);
+  }
   auto [expert_features, expert_actions] =
       StateActionPairs(model_->Observe(expert_batch).features, expert_batch);
 

@@ -55,6 +55,7 @@ class VmailOptimizer final : public LatentAgent {
   double lambda_ = 1.0;
   bool bootstrap_ = false;
   double exploration_noise_ = 0.3;
+  bool online_model_expert_batch_ = false;  // online, the model also trains on the expert batch
   OptimConfig actor_optim_, value_optim_, discriminator_optim_;
 
   // built state

@@ -16,12 +16,15 @@
 #include "imitate/sdk/errors.h"
 #include "imitate/sdk/optimizer.h"
 #include "imitate/sdk/reward_learner.h"
+#include "tests/support/batch_util.h"
 #include "tests/support/plugin_test_util.h"
 
 namespace imitate::plugins {
 namespace {
 
 using test_support::ErrorOf;
+using test_support::FirstSteps;
+using test_support::JoinBatches;
 using test_support::MakePlugin;
 using Given = std::map<std::string, ParamValue>;
 using Sizes = std::vector<int64_t>;
@@ -163,6 +166,18 @@ void CopyModule(torch::nn::Module& from, torch::nn::Module& to) {
   torch::serialize::InputArchive in;
   in.load_from(stream);
   to.load(in);
+}
+
+// Copies of the world model's parameters (the encoder's, then the dynamics').
+Tensors ModelParameters(Components& c) {
+  Tensors out;
+  for (auto* module : {c.encoder->Module().get(), c.dynamics->Module().get()}) {
+    const std::string prefix = module == c.encoder->Module().get() ? "encoder." : "dynamics.";
+    for (const auto& item : module->named_parameters()) {
+      out[prefix + item.key()] = item.value().detach().clone();
+    }
+  }
+  return out;
 }
 
 // ----- tests ----- //
@@ -308,6 +323,43 @@ TEST(VmailOptimizerTest, SaveLoadRoundTripActsAndUpdatesIdentically) {
   Metrics mb = restored->Update(Phase::kOnline, replay, expert);
   EXPECT_EQ(ma, mb);
   EXPECT_TRUE(Same(SavedNets(*vmail), SavedNets(*restored)));
+}
+
+// online_model_expert_batch: online, the model's step is the step on the replay and expert
+// sequences together (an agent given them joined as its replay batch), and only online.
+TEST(VmailOptimizerTest, ExpertBatchJoinsTheWorldModelStepOnline) {
+  Components a = MakeComponents(), b = MakeComponents(), c = MakeComponents();
+  auto joined = MakeVmail(a, {{"online_model_expert_batch", true}});
+  auto reference = MakeVmail(b);
+  auto plain = MakeVmail(c);
+  torch::manual_seed(11);
+  const Batch replay = RandomBatch(), expert = RandomBatch();
+  torch::manual_seed(12);
+  joined->Update(Phase::kPretrain, replay, expert);
+  torch::manual_seed(12);
+  plain->Update(Phase::kPretrain, replay, expert);
+  ASSERT_TRUE(Same(ModelParameters(a), ModelParameters(c)));
+  torch::manual_seed(12);
+  reference->Update(Phase::kPretrain, replay, expert);
+
+  torch::manual_seed(13);
+  Metrics joined_metrics = joined->Update(Phase::kOnline, replay, expert);
+  torch::manual_seed(13);
+  Metrics reference_metrics =
+      reference->Update(Phase::kOnline, JoinBatches(replay, expert), expert);
+  torch::manual_seed(13);
+  plain->Update(Phase::kOnline, replay, expert);
+  EXPECT_EQ(joined_metrics.at("wm_loss"), reference_metrics.at("wm_loss"));
+  const Tensors with_expert = ModelParameters(a);
+  const Tensors joined_replay = ModelParameters(b);
+  for (const auto& [key, value] : with_expert) {
+    EXPECT_TRUE(torch::allclose(value, joined_replay.at(key), 1e-6, 1e-7)) << key;
+  }
+  EXPECT_FALSE(Same(with_expert, ModelParameters(c)));
+  for (const auto& [key, value] : joined_metrics) EXPECT_TRUE(std::isfinite(value)) << key;
+  std::string error =
+      ErrorOf([&] { joined->Update(Phase::kOnline, replay, FirstSteps(expert, kSteps - 1)); });
+  EXPECT_NE(error.find("online_model_expert_batch"), std::string::npos) << error;
 }
 
 TEST(VmailOptimizerTest, MissingRewardLearnerIsAConfigError) {
