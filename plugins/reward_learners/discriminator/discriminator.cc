@@ -62,19 +62,30 @@ Discriminator::Discriminator(const Params& params)
       reward_on_noisy_input_(params.Bool("reward_on_noisy_input")),
       gradient_penalty_(params.Float("gradient_penalty")),
       penalty_on_parameters_(params.String("gradient_penalty_on") == "parameters"),
-      reward_form_(params.String("reward_form")) {
+      reward_form_(ParseRewardForm(params)) {
   // the specs check these already; repeated for Params made without them (and for NaN)
   if (hidden_.empty()) params.Fail("hidden", "needs at least one hidden layer");
   if (!(instance_noise_ >= 0)) params.Fail("instance_noise", "must be >= 0");
   if (!(gradient_penalty_ >= 0)) params.Fail("gradient_penalty", "must be >= 0");
-  if (reward_form_ != "sigmoid" && reward_form_ != "log_sigmoid" && reward_form_ != "logit") {
-    params.Fail("reward_form", "must be `sigmoid`, `log_sigmoid` or `logit`");
-  }
+}
+
+Discriminator::RewardForm Discriminator::ParseRewardForm(const Params& params) {
+  const std::string form = params.String("reward_form");
+  if (form == "sigmoid") return RewardForm::kSigmoid;
+  if (form == "log_sigmoid") return RewardForm::kLogSigmoid;
+  if (form == "logit") return RewardForm::kLogit;
+  params.Fail("reward_form", "must be `sigmoid`, `log_sigmoid` or `logit`");
 }
 
 torch::Tensor Discriminator::RewardOfLogits(const torch::Tensor& logits) const {
-  if (reward_form_ == "log_sigmoid") return torch::log_sigmoid(logits);
-  if (reward_form_ == "logit") return logits;
+  switch (reward_form_) {
+    case RewardForm::kLogSigmoid:
+      return torch::log_sigmoid(logits);
+    case RewardForm::kLogit:
+      return logits;
+    case RewardForm::kSigmoid:
+      break;
+  }
   return torch::sigmoid(logits);
 }
 

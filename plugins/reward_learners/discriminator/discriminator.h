@@ -64,6 +64,11 @@ class Discriminator final : public RewardLearner {
   torch::Tensor Input(const torch::Tensor& features, const torch::Tensor& actions,
                       const char* what) const;
 
+  // The reward as a function of D's logit (`reward_form`).
+  enum class RewardForm { kSigmoid, kLogSigmoid, kLogit };
+  // The `reward_form` parameter; throws ConfigError naming it for any other value.
+  static RewardForm ParseRewardForm(const Params& params);
+
   // The reward_form's function of D: sigmoid(D), log sigmoid(D) or D, elementwise.
   torch::Tensor RewardOfLogits(const torch::Tensor& logits) const;
 
@@ -75,8 +80,8 @@ class Discriminator final : public RewardLearner {
   double instance_noise_ = 0.0;
   bool reward_on_noisy_input_ = true;
   double gradient_penalty_ = 0.0;
-  bool penalty_on_parameters_ = false;   // gradient_penalty_on = "parameters"
-  std::string reward_form_ = "sigmoid";  // sigmoid | log_sigmoid | logit
+  bool penalty_on_parameters_ = false;  // gradient_penalty_on = "parameters"
+  RewardForm reward_form_ = RewardForm::kSigmoid;
 
   int64_t feature_size_ = 0;  // set by Build
   int64_t action_size_ = 0;
