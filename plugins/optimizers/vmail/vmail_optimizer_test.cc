@@ -4,7 +4,6 @@
 #include <torch/torch.h>
 
 #include <cmath>
-#include <map>
 #include <memory>
 #include <sstream>
 #include <string>
@@ -16,19 +15,24 @@
 #include "imitate/sdk/errors.h"
 #include "imitate/sdk/optimizer.h"
 #include "imitate/sdk/reward_learner.h"
-#include "tests/support/batch_util.h"
+#include "tests/support/optimizer_test_util.h"
 #include "tests/support/plugin_test_util.h"
 
 namespace imitate::plugins {
 namespace {
 
+using test_support::AllChanged;
+using test_support::CopyModule;
 using test_support::ErrorOf;
-using test_support::FirstSteps;
-using test_support::JoinBatches;
+using test_support::Given;
 using test_support::MakePlugin;
-using Given = std::map<std::string, ParamValue>;
+using test_support::Same;
+using test_support::Tensors;
+using test_support::TestAgent;
+using test_support::Under;
+using test_support::WorldModelParameters;
+using Components = test_support::AgentParts;
 using Sizes = std::vector<int64_t>;
-using Tensors = std::map<std::string, torch::Tensor>;
 
 constexpr int64_t kState = 5;
 constexpr int64_t kAction = 2;
@@ -40,14 +44,8 @@ const std::vector<int64_t> kHidden = {32};
 
 ObservationSpace TestSpace() { return {{"state", Space{torch::kFloat32, {kState}}}}; }
 
-// The components of an agent, created and built as engine/run/agent.cc does; every set made
-// with the same arguments starts from the same weights.
-struct Components {
-  std::unique_ptr<Encoder> encoder;
-  std::unique_ptr<Dynamics> dynamics;
-  std::unique_ptr<RewardLearner> reward;
-};
-
+// The components of an agent; every set made with the same arguments starts from the same
+// weights.
 Components MakeComponents(bool with_reward = true) {
   torch::manual_seed(0);
   Components c;
@@ -58,9 +56,7 @@ Components MakeComponents(bool with_reward = true) {
     c.reward = MakePlugin<RewardLearner>("discriminator", "reward",
                                          {{"hidden", kHidden}, {"gradient_penalty", 1.0}});
   }
-  c.encoder->Build(TestSpace(), c.dynamics->FeatureSize());
-  c.dynamics->Build(c.encoder->EmbeddingSize(), kAction);
-  if (c.reward) c.reward->Build(c.dynamics->FeatureSize(), kAction);
+  test_support::BuildParts(c, TestSpace(), kAction);
   return c;
 }
 
@@ -69,116 +65,14 @@ std::unique_ptr<Optimizer> MakeVmail(Components& c, Given given = {}, uint64_t s
   given.emplace("actor_hidden", kHidden);
   given.emplace("value_hidden", kHidden);
   given.emplace("horizon", int64_t{4});
-  auto vmail = MakePlugin<Optimizer>("vmail", "optimizer", given);
-  AgentComponents components;
-  components.observation_space = TestSpace();
-  components.action_space = Space{torch::kFloat32, {kAction}};
-  components.encoder = c.encoder.get();
-  components.dynamics = c.dynamics.get();
-  components.reward = c.reward.get();
-  components.seed = seed;
-  vmail->Build(components);
-  return vmail;
+  return test_support::BuildOptimizer("vmail", c, TestSpace(), kAction, given, seed);
 }
 
-// Windows [B, T] from the global generator, shaped as optimizer.h documents: row 1 starts a new
-// episode at t = 3 (its action there is zero), and actions[t + 1] follow states[t].
-Batch RandomBatch() {
-  Batch b;
-  torch::Tensor state = torch::randn({kBatch, kSteps, kState});
-  b.observation["state"] = state;
-  b.action = torch::zeros({kBatch, kSteps, kAction});
-  b.action.slice(1, 1) = torch::tanh(state.slice(1, 0, kSteps - 1).slice(2, 0, kAction) +
-                                     0.1 * torch::randn({kBatch, kSteps - 1, kAction}));
-  b.reward = torch::zeros({kBatch, kSteps});
-  b.is_first = torch::zeros({kBatch, kSteps}, torch::kBool);
-  b.is_first.select(1, 0).fill_(true);
-  b.is_first[1][3] = true;
-  b.action[1][3].zero_();
-  b.is_last = torch::zeros({kBatch, kSteps}, torch::kBool);
-  b.is_terminal = torch::zeros({kBatch, kSteps}, torch::kBool);
-  return b;
-}
-
-// Every tensor under a (module) archive, by dotted path.
-void Flatten(torch::serialize::InputArchive& archive, const std::string& prefix, Tensors& out) {
-  for (const std::string& key : archive.keys()) {
-    c10::IValue value;
-    archive.read(key, value);
-    if (value.isTensor()) {
-      out[prefix + key] = value.toTensor().clone();
-      continue;
-    }
-    torch::serialize::InputArchive child;
-    if (archive.try_read(key, child)) Flatten(child, prefix + key + ".", out);
-  }
-}
+// Windows [kBatch, kSteps] from the global generator (test_support::RandomWindows).
+Batch RandomBatch() { return test_support::RandomWindows(kBatch, kSteps, kState, kAction); }
 
 // The optimizer's networks as its checkpoint holds them ("actor.net.layers.0.weight", ...).
-Tensors SavedNets(Optimizer& optimizer) {
-  torch::serialize::OutputArchive out;
-  optimizer.Save(out);
-  std::stringstream stream;
-  out.save_to(stream);
-  torch::serialize::InputArchive in;
-  in.load_from(stream);
-  torch::serialize::InputArchive nets;
-  in.read("vmail_nets", nets);
-  Tensors flat;
-  Flatten(nets, "", flat);
-  return flat;
-}
-
-// The entries of `all` whose path starts with `prefix`, with the prefix removed.
-Tensors Under(const Tensors& all, const std::string& prefix) {
-  Tensors out;
-  for (const auto& [key, value] : all) {
-    if (key.rfind(prefix, 0) == 0) out[key.substr(prefix.size())] = value;
-  }
-  return out;
-}
-
-// Whether two maps hold the same keys and bit-identical tensors.
-bool Same(const Tensors& a, const Tensors& b) {
-  if (a.size() != b.size() || a.empty()) return false;
-  for (const auto& [key, value] : a) {
-    auto it = b.find(key);
-    if (it == b.end() || !torch::equal(value, it->second)) return false;
-  }
-  return true;
-}
-
-// Whether every tensor of `after` differs from the one of `before` (every layer moved).
-bool AllChanged(const Tensors& before, const Tensors& after) {
-  if (before.size() != after.size() || before.empty()) return false;
-  for (const auto& [key, value] : before) {
-    if (torch::equal(value, after.at(key))) return false;
-  }
-  return true;
-}
-
-// Copies a module's state into another of the same architecture, through a checkpoint.
-void CopyModule(torch::nn::Module& from, torch::nn::Module& to) {
-  torch::serialize::OutputArchive out;
-  from.save(out);
-  std::stringstream stream;
-  out.save_to(stream);
-  torch::serialize::InputArchive in;
-  in.load_from(stream);
-  to.load(in);
-}
-
-// Copies of the world model's parameters (the encoder's, then the dynamics').
-Tensors ModelParameters(Components& c) {
-  Tensors out;
-  for (auto* module : {c.encoder->Module().get(), c.dynamics->Module().get()}) {
-    const std::string prefix = module == c.encoder->Module().get() ? "encoder." : "dynamics.";
-    for (const auto& item : module->named_parameters()) {
-      out[prefix + item.key()] = item.value().detach().clone();
-    }
-  }
-  return out;
-}
+Tensors SavedNets(Optimizer& optimizer) { return test_support::SavedNets(optimizer, "vmail_nets"); }
 
 // ----- tests ----- //
 
@@ -328,38 +222,13 @@ TEST(VmailOptimizerTest, SaveLoadRoundTripActsAndUpdatesIdentically) {
 // online_model_expert_batch: online, the model's step is the step on the replay and expert
 // sequences together (an agent given them joined as its replay batch), and only online.
 TEST(VmailOptimizerTest, ExpertBatchJoinsTheWorldModelStepOnline) {
-  Components a = MakeComponents(), b = MakeComponents(), c = MakeComponents();
-  auto joined = MakeVmail(a, {{"online_model_expert_batch", true}});
-  auto reference = MakeVmail(b);
-  auto plain = MakeVmail(c);
-  torch::manual_seed(11);
-  const Batch replay = RandomBatch(), expert = RandomBatch();
-  torch::manual_seed(12);
-  joined->Update(Phase::kPretrain, replay, expert);
-  torch::manual_seed(12);
-  plain->Update(Phase::kPretrain, replay, expert);
-  ASSERT_TRUE(Same(ModelParameters(a), ModelParameters(c)));
-  torch::manual_seed(12);
-  reference->Update(Phase::kPretrain, replay, expert);
-
-  torch::manual_seed(13);
-  Metrics joined_metrics = joined->Update(Phase::kOnline, replay, expert);
-  torch::manual_seed(13);
-  Metrics reference_metrics =
-      reference->Update(Phase::kOnline, JoinBatches(replay, expert), expert);
-  torch::manual_seed(13);
-  plain->Update(Phase::kOnline, replay, expert);
-  EXPECT_EQ(joined_metrics.at("wm_loss"), reference_metrics.at("wm_loss"));
-  const Tensors with_expert = ModelParameters(a);
-  const Tensors joined_replay = ModelParameters(b);
-  for (const auto& [key, value] : with_expert) {
-    EXPECT_TRUE(torch::allclose(value, joined_replay.at(key), 1e-6, 1e-7)) << key;
-  }
-  EXPECT_FALSE(Same(with_expert, ModelParameters(c)));
-  for (const auto& [key, value] : joined_metrics) EXPECT_TRUE(std::isfinite(value)) << key;
-  std::string error =
-      ErrorOf([&] { joined->Update(Phase::kOnline, replay, FirstSteps(expert, kSteps - 1)); });
-  EXPECT_NE(error.find("online_model_expert_batch"), std::string::npos) << error;
+  test_support::ExpectExpertBatchJoinsTheWorldModelStepOnline(
+      [](const Given& given) {
+        TestAgent agent{MakeComponents(), nullptr};
+        agent.optimizer = MakeVmail(agent.parts, given);
+        return agent;
+      },
+      RandomBatch);
 }
 
 TEST(VmailOptimizerTest, MissingRewardLearnerIsAConfigError) {
