@@ -90,6 +90,15 @@ inline Batch RandomWindows(int64_t batch, int64_t steps, int64_t state, int64_t 
 
 // ----- networks as maps of tensors ----- //
 
+// What `out` holds, written to memory and read back as a checkpoint is loaded.
+inline torch::serialize::InputArchive Reread(torch::serialize::OutputArchive& out) {
+  std::stringstream stream;
+  out.save_to(stream);
+  torch::serialize::InputArchive in;
+  in.load_from(stream);
+  return in;
+}
+
 // Every tensor under a (module) archive, by dotted path.
 inline void Flatten(torch::serialize::InputArchive& archive, const std::string& prefix,
                     Tensors& out) {
@@ -110,10 +119,7 @@ inline void Flatten(torch::serialize::InputArchive& archive, const std::string& 
 inline Tensors SavedNets(Optimizer& optimizer, const std::string& nets_key) {
   torch::serialize::OutputArchive out;
   optimizer.Save(out);
-  std::stringstream stream;
-  out.save_to(stream);
-  torch::serialize::InputArchive in;
-  in.load_from(stream);
+  torch::serialize::InputArchive in = Reread(out);
   torch::serialize::InputArchive nets;
   in.read(nets_key, nets);
   Tensors flat;
@@ -174,10 +180,7 @@ inline bool AllChanged(const Tensors& before, const Tensors& after) {
 inline void CopyModule(torch::nn::Module& from, torch::nn::Module& to) {
   torch::serialize::OutputArchive out;
   from.save(out);
-  std::stringstream stream;
-  out.save_to(stream);
-  torch::serialize::InputArchive in;
-  in.load_from(stream);
+  torch::serialize::InputArchive in = Reread(out);
   to.load(in);
 }
 
@@ -185,12 +188,18 @@ inline void CopyModule(torch::nn::Module& from, torch::nn::Module& to) {
 
 // `online_model_expert_batch`: online, the world model's step is the step of an agent given the
 // replay and expert sequences joined as its replay batch; offline the option changes nothing;
-// batches of different lengths are a one-line error naming the option. `make(given)` builds an
-// agent from the same weights every call; `random_batch()` draws windows from the global
-// generator.
+// batches of different lengths are a one-line error naming the option. `make_parts()` gives
+// parts of the same weights every call, `make_optimizer(parts, given)` builds the optimizer on
+// them, and `random_batch()` draws windows from the global generator.
 inline void ExpectExpertBatchJoinsTheWorldModelStepOnline(
-    const std::function<TestAgent(const Given&)>& make,
+    const std::function<AgentParts()>& make_parts,
+    const std::function<std::unique_ptr<Optimizer>(AgentParts&, const Given&)>& make_optimizer,
     const std::function<Batch()>& random_batch) {
+  auto make = [&](const Given& given) {
+    TestAgent agent{make_parts(), nullptr};
+    agent.optimizer = make_optimizer(agent.parts, given);
+    return agent;
+  };
   TestAgent joined = make({{"online_model_expert_batch", true}});
   TestAgent reference = make({});  // given the joined batch as its replay batch
   TestAgent authors = make({});

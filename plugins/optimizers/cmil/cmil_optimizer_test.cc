@@ -34,7 +34,6 @@ using test_support::MakePlugin;
 using test_support::Parameters;
 using test_support::Same;
 using test_support::Tensors;
-using test_support::TestAgent;
 using test_support::Under;
 using test_support::WorldModelParameters;
 using Components = test_support::AgentParts;
@@ -370,16 +369,11 @@ TEST(CmilOptimizerTest, SlowWorldModelFollowsTheTrainedOneOnline) {
   EXPECT_TRUE(Same(offline, WorldModelParameters(d)));
 }
 
-// online_model_expert_batch: online, the model's step is the step on the replay and expert
-// sequences together (an agent given them joined as its replay batch), and only online.
+// online_model_expert_batch (test_support has the check cmil and vmail share).
 TEST(CmilOptimizerTest, ExpertBatchJoinsTheWorldModelStepOnline) {
   test_support::ExpectExpertBatchJoinsTheWorldModelStepOnline(
-      [](const Given& given) {
-        TestAgent agent{MakeComponents(), nullptr};
-        agent.optimizer = MakeCmil(agent.parts, given);
-        return agent;
-      },
-      RandomBatch);
+      [] { return MakeComponents(); },
+      [](Components& c, const Given& given) { return MakeCmil(c, given); }, RandomBatch);
 }
 
 TEST(CmilOptimizerTest, TargetCriticsChangeOnlyAtTheCopyInterval) {

@@ -28,7 +28,6 @@ using test_support::Given;
 using test_support::MakePlugin;
 using test_support::Same;
 using test_support::Tensors;
-using test_support::TestAgent;
 using test_support::Under;
 using test_support::WorldModelParameters;
 using Components = test_support::AgentParts;
@@ -219,16 +218,11 @@ TEST(VmailOptimizerTest, SaveLoadRoundTripActsAndUpdatesIdentically) {
   EXPECT_TRUE(Same(SavedNets(*vmail), SavedNets(*restored)));
 }
 
-// online_model_expert_batch: online, the model's step is the step on the replay and expert
-// sequences together (an agent given them joined as its replay batch), and only online.
+// online_model_expert_batch: the world model also trains on the expert batch, online only.
 TEST(VmailOptimizerTest, ExpertBatchJoinsTheWorldModelStepOnline) {
   test_support::ExpectExpertBatchJoinsTheWorldModelStepOnline(
-      [](const Given& given) {
-        TestAgent agent{MakeComponents(), nullptr};
-        agent.optimizer = MakeVmail(agent.parts, given);
-        return agent;
-      },
-      RandomBatch);
+      [] { return MakeComponents(); },
+      [](Components& c, const Given& given) { return MakeVmail(c, given); }, RandomBatch);
 }
 
 TEST(VmailOptimizerTest, MissingRewardLearnerIsAConfigError) {
