@@ -184,6 +184,22 @@ inline void CopyModule(torch::nn::Module& from, torch::nn::Module& to) {
   to.load(in);
 }
 
+// The components' state of `from` copied into `to` (as the engine restores them from a run's
+// checkpoint before the optimizer's own part).
+inline void CopyParts(AgentParts& from, AgentParts& to) {
+  CopyModule(*from.encoder->Module(), *to.encoder->Module());
+  CopyModule(*from.dynamics->Module(), *to.dynamics->Module());
+  if (from.reward) CopyModule(*from.reward->Module(), *to.reward->Module());
+}
+
+// `to` loads the checkpoint `from` saves now (the optimizer's own part of a run's checkpoint).
+inline void CopyCheckpoint(Optimizer& from, Optimizer& to) {
+  torch::serialize::OutputArchive out;
+  from.Save(out);
+  torch::serialize::InputArchive in = Reread(out);
+  to.Load(in);
+}
+
 // ----- shared checks ----- //
 
 // `online_model_expert_batch`: online, the world model's step is the step of an agent given the

@@ -27,7 +27,6 @@ namespace imitate::plugins {
 namespace {
 
 using test_support::AllChanged;
-using test_support::CopyModule;
 using test_support::ErrorOf;
 using test_support::Given;
 using test_support::MakePlugin;
@@ -264,19 +263,9 @@ TEST(CmilOptimizerTest, OnlineModelEveryPacesTheWorldModelOnline) {
     EXPECT_TRUE(AllChanged(Under(nets_before, "actor."), Under(SavedNets(*cmil), "actor.")));
   }
   // the clock survives a checkpoint: the restored agent's next (4th) update skips the model
-  std::stringstream stream;
-  {
-    torch::serialize::OutputArchive archive;
-    cmil->Save(archive);
-    archive.save_to(stream);
-  }
   Components fresh = MakeComponents();
   auto restored = MakeCmil(fresh, {{"online_model_every", int64_t{2}}});
-  {
-    torch::serialize::InputArchive archive;
-    archive.load_from(stream);
-    restored->Load(archive);
-  }
+  test_support::CopyCheckpoint(*cmil, *restored);
   before = WorldModelParameters(fresh);
   restored->Update(Phase::kOnline, RandomBatch(), RandomBatch());
   EXPECT_TRUE(Same(before, WorldModelParameters(fresh)));
@@ -329,22 +318,10 @@ TEST(CmilOptimizerTest, SlowWorldModelFollowsTheTrainedOneOnline) {
   }
 
   // the fast copy is in the checkpoint: a restored agent's next update matches the original's
-  std::stringstream stream;
-  {
-    torch::serialize::OutputArchive archive;
-    slow->Save(archive);
-    archive.save_to(stream);
-  }
   Components c = MakeComponents();
   auto restored = MakeCmil(c, {{"online_model_tau", kTau}});
-  CopyModule(*b.encoder->Module(), *c.encoder->Module());
-  CopyModule(*b.dynamics->Module(), *c.dynamics->Module());
-  CopyModule(*b.reward->Module(), *c.reward->Module());
-  {
-    torch::serialize::InputArchive archive;
-    archive.load_from(stream);
-    restored->Load(archive);
-  }
+  test_support::CopyParts(b, c);
+  test_support::CopyCheckpoint(*slow, *restored);
   torch::manual_seed(60);
   replay = RandomBatch();
   expert = RandomBatch();
@@ -512,25 +489,13 @@ TEST(CmilOptimizerTest, SaveLoadRoundTripActsAndUpdatesIdentically) {
   torch::manual_seed(15);
   for (int i = 0; i < 2; ++i) cmil->Update(Phase::kOnline, RandomBatch(), RandomBatch());
   // the engine saves the components; the optimizer saves its own part
-  std::stringstream stream;
-  {
-    torch::serialize::OutputArchive archive;
-    cmil->Save(archive);
-    archive.save_to(stream);
-  }
   Components fresh = MakeComponents();
-  CopyModule(*c.encoder->Module(), *fresh.encoder->Module());
-  CopyModule(*c.dynamics->Module(), *fresh.dynamics->Module());
-  CopyModule(*c.reward->Module(), *fresh.reward->Module());
+  test_support::CopyParts(c, fresh);
   auto restored =
       MakeCmil(fresh, {{"evaluate_with", std::string("mode")}, {"target_update_every", int64_t{3}}},
                /*seed=*/99);
   EXPECT_FALSE(Same(SavedNets(*cmil), SavedNets(*restored)));
-  {
-    torch::serialize::InputArchive archive;
-    archive.load_from(stream);
-    restored->Load(archive);
-  }
+  test_support::CopyCheckpoint(*cmil, *restored);
   EXPECT_TRUE(Same(SavedNets(*cmil), SavedNets(*restored)));
   // the same actions (the mode, and samples from the restored generator)
   torch::Tensor observation = torch::randn({3, kState});

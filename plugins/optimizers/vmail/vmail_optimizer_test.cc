@@ -5,7 +5,6 @@
 
 #include <cmath>
 #include <memory>
-#include <sstream>
 #include <string>
 #include <vector>
 
@@ -22,7 +21,6 @@ namespace imitate::plugins {
 namespace {
 
 using test_support::AllChanged;
-using test_support::CopyModule;
 using test_support::ErrorOf;
 using test_support::Given;
 using test_support::MakePlugin;
@@ -179,24 +177,12 @@ TEST(VmailOptimizerTest, SaveLoadRoundTripActsAndUpdatesIdentically) {
   auto vmail = MakeVmail(c);
   torch::manual_seed(7);
   for (int i = 0; i < 2; ++i) vmail->Update(Phase::kOnline, RandomBatch(), RandomBatch());
-  std::stringstream stream;
-  {
-    torch::serialize::OutputArchive archive;
-    vmail->Save(archive);
-    archive.save_to(stream);
-  }
   // the engine restores the components; the optimizer restores its own part
   Components fresh = MakeComponents();
-  CopyModule(*c.encoder->Module(), *fresh.encoder->Module());
-  CopyModule(*c.dynamics->Module(), *fresh.dynamics->Module());
-  CopyModule(*c.reward->Module(), *fresh.reward->Module());
+  test_support::CopyParts(c, fresh);
   auto restored = MakeVmail(fresh, {}, /*seed=*/42);
   EXPECT_FALSE(Same(SavedNets(*vmail), SavedNets(*restored)));
-  {
-    torch::serialize::InputArchive archive;
-    archive.load_from(stream);
-    restored->Load(archive);
-  }
+  test_support::CopyCheckpoint(*vmail, *restored);
   EXPECT_TRUE(Same(SavedNets(*vmail), SavedNets(*restored)));
   torch::Tensor observation = torch::randn({3, kState});
   torch::Tensor is_first = torch::ones({3}, torch::kBool);
