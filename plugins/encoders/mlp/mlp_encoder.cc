@@ -51,6 +51,9 @@ ParamSpecs MlpEncoder::Specs() {
                 "and std"),
       FloatParam("min_std", 1e-2, "floor of the normalising std (dimensions the demos barely move)")
           .Min(0),
+      FloatParam("clip", 0.0,
+                 "clip normalised inputs and targets to [-clip, clip]; 0 = no clipping")
+          .Min(0),
   };
 }
 
@@ -66,7 +69,8 @@ MlpEncoder::MlpEncoder(const Params& params)
       activation_(params.String("activation")),
       layer_norm_(params.Bool("layer_norm")),
       normalize_(params.Bool("normalize")),
-      min_std_(params.Float("min_std")) {
+      min_std_(params.Float("min_std")),
+      clip_(params.Float("clip")) {
   if (min_std_ <= 0) params.Fail("min_std", "must be > 0");
   // checks the specs cannot express
   if (hidden_.empty() && embedding_ == 0) {
@@ -129,7 +133,8 @@ torch::Tensor MlpEncoder::NormalisedInput(const TensorMap& observation,
     x = torch::cat(parts, -1);
   }
   if (!normalize_) return x;
-  return (x - net_->input_mean) / net_->input_std;
+  torch::Tensor z = (x - net_->input_mean) / net_->input_std;
+  return clip_ > 0 ? z.clamp(-clip_, clip_) : z;
 }
 
 void MlpEncoder::SetDataStatistics(const TensorMap& mean, const TensorMap& std) {

@@ -74,7 +74,8 @@ class MlpEncoder final : public Encoder {
   // its last dim is not the key's size.
   torch::Tensor Input(const TensorMap& observation, size_t index, torch::Device device) const;
 
-  // The encoded keys concatenated [..., D] and normalised (when `normalize`), on `device`.
+  // The encoded keys concatenated [..., D] and normalised (when `normalize`; clipped to
+  // [-clip, clip] when `clip` > 0), on `device`.
   torch::Tensor NormalisedInput(const TensorMap& observation, torch::Device device) const;
 
   // Throws UsageError when Build has not run.
@@ -88,6 +89,7 @@ class MlpEncoder final : public Encoder {
   bool layer_norm_ = false;
   bool normalize_ = true;
   double min_std_ = 1e-2;
+  double clip_ = 0.0;  // 0: no clipping of the normalised values
 
   std::vector<int64_t> key_sizes_;  // one per key, set by Build
   MlpAutoencoder net_{nullptr};

@@ -183,5 +183,25 @@ TEST_F(MlpEncoderTest, NormalisesByTheDataStatistics) {
   EXPECT_THROW(encoder->SetDataStatistics({}, {}), DataError);
 }
 
+// `clip` bounds the normalised values, in the targets and in what the encoder reads: a value
+// far outside the demos' range weighs no more than one at the bound.
+TEST_F(MlpEncoderTest, ClipsTheNormalisedValues) {
+  torch::manual_seed(3);
+  auto clipped = Make({{"hidden", std::vector<int64_t>{16}}, {"clip", 5.0}});
+  clipped->Build(TestSpace(), 4);
+  clipped->SetDataStatistics({{"state", torch::zeros({5})}}, {{"state", torch::ones({5})}});
+  // normalised: -40, -5.5, 0.5, 4.9, 140
+  TensorMap observation = {{"state", torch::tensor({{-40.0f, -5.5f, 0.5f, 4.9f, 140.0f}})}};
+  TensorMap bound = {{"state", torch::tensor({{-5.0f, -5.0f, 0.5f, 4.9f, 5.0f}})}};
+  EXPECT_TRUE(torch::allclose(clipped->Targets(observation).at("state"), bound.at("state")));
+  EXPECT_TRUE(torch::equal(clipped->Encode(observation), clipped->Encode(bound)));
+  // without it (the default) the values pass unchanged
+  auto plain = Make({{"hidden", std::vector<int64_t>{16}}});
+  plain->Build(TestSpace(), 4);
+  plain->SetDataStatistics({{"state", torch::zeros({5})}}, {{"state", torch::ones({5})}});
+  EXPECT_TRUE(torch::allclose(plain->Targets(observation).at("state"), observation.at("state")));
+  EXPECT_FALSE(torch::equal(plain->Encode(observation), plain->Encode(bound)));
+}
+
 }  // namespace
 }  // namespace imitate::plugins

@@ -212,8 +212,9 @@ TEST_F(MultiEncoderTest, RejectsMissingAndUnsupportedKeys) {
   // bad parameter values, including the parts' checks, fail at once
   for (const Given& given :
        {Given{{"keys", std::vector<std::string>{"state", "state"}}}, Given{{"min_std", 0.0}},
-        Given{{"hidden", std::vector<int64_t>{}}}, Given{{"depth", int64_t{0}}},
-        Given{{"activation", std::string("gelu")}}, Given{{"decoder_impl", std::string("x")}}}) {
+        Given{{"clip", -1.0}}, Given{{"hidden", std::vector<int64_t>{}}},
+        Given{{"depth", int64_t{0}}}, Given{{"activation", std::string("gelu")}},
+        Given{{"decoder_impl", std::string("x")}}}) {
     std::string error = ErrorOf([&] { Make(given); });
     EXPECT_EQ(error.rfind("encoder.", 0), 0u) << error;
     EXPECT_EQ(error.find('\n'), std::string::npos) << error;
