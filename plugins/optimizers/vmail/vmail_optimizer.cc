@@ -4,15 +4,21 @@
 #include <torch/torch.h>
 
 #include <utility>
+#include <vector>
 
 #include "imitate/sdk/errors.h"
 #include "plugins/common/imagine.h"
 
 namespace imitate::plugins {
 
-VmailNetsImpl::VmailNetsImpl(const ActorConfig& actor_config, const MlpConfig& value_config) {
+VmailNetsImpl::VmailNetsImpl(const ActorConfig& actor_config, const MlpConfig& value_config,
+                             bool averaged) {
   actor = register_module("actor", Actor(actor_config));
   value = register_module("value", Mlp(value_config));
+  if (averaged) {
+    average_actor = register_module("average_actor", Actor(actor_config));
+    for (torch::Tensor& p : average_actor->parameters()) p.requires_grad_(false);
+  }
 }
 
 // ----- parameters ----- //
@@ -45,6 +51,11 @@ ParamSpecs VmailOptimizer::Specs() {
                  "[-1, 1])")
           .Min(0),
       OnlineModelExpertBatchSpec(),
+      FloatParam("eval_actor_tau", 1.0,
+                 "evaluation acts with a Polyak average of the actor, average <- (1 - tau) "
+                 "average + tau actor after every actor step (1: the trained actor itself, as "
+                 "V-MAIL; collection always uses the trained actor)")
+          .Range(0, 1),
   };
   AddModelSpecs(specs, OptimConfig{6e-4, 1e-5, 100.0, 0.0});
   AddOptimSpecs(specs, "actor_", "actor", OptimConfig{8e-5, 1e-5, 100.0, 0.0});
@@ -65,9 +76,11 @@ VmailOptimizer::VmailOptimizer(const Params& params)
       bootstrap_(params.Bool("bootstrap")),
       exploration_noise_(params.Float("exploration_noise")),
       online_model_expert_batch_(params.Bool("online_model_expert_batch")),
+      eval_actor_tau_(params.Float("eval_actor_tau")),
       actor_optim_(ReadOptim(params, "actor_")),
       value_optim_(ReadOptim(params, "value_")),
       discriminator_optim_(ReadOptim(params, "discriminator_")) {
+  if (eval_actor_tau_ <= 0) params.Fail("eval_actor_tau", "must be > 0 (1: off)");
   if (params.Float("actor_min_std") <= 0) params.Fail("actor_min_std", "must be > 0");
   if (params.Float("actor_max_std") < params.Float("actor_min_std")) {
     params.Fail("actor_max_std",
@@ -91,10 +104,17 @@ void VmailOptimizer::BuildAgent(const AgentComponents& components) {
   actor_config_.input_size = model_->feature_size();
   actor_config_.action_size = action_size_;
   value_config_.input_size = model_->feature_size();
-  nets_ = VmailNets(actor_config_, value_config_);
+  nets_ = VmailNets(actor_config_, value_config_, /*averaged=*/eval_actor_tau_ < 1);
   nets_->actor->ResetParameters(generator_);
   nets_->value->ResetParameters(generator_);
   nets_->to(device_);
+  // the average starts as the initial actor
+  if (nets_->average_actor) {
+    torch::NoGradGuard no_grad;
+    std::vector<torch::Tensor> from = nets_->actor->parameters();
+    std::vector<torch::Tensor> to = nets_->average_actor->parameters();
+    for (size_t i = 0; i < from.size(); ++i) to[i].copy_(from[i]);
+  }
   actor_opt_ = std::make_unique<ParamOptimizer>(nets_->actor->parameters(), actor_optim_);
   value_opt_ = std::make_unique<ParamOptimizer>(nets_->value->parameters(), value_optim_);
   discriminator_opt_ =
@@ -148,6 +168,7 @@ Metrics VmailOptimizer::Update(Phase phase, const Batch& replay, const Batch& ex
   metrics["vmail_discriminator_grad_norm"] = discriminator_opt_->Apply();
   metrics["vmail_actor_grad_norm"] = actor_opt_->Apply();
   metrics["vmail_value_grad_norm"] = value_opt_->Apply();
+  AverageActor();
 
   torch::NoGradGuard no_grad;
   for (const auto& [key, entry] : discriminator.metrics) metrics[key] = entry;
@@ -159,11 +180,23 @@ Metrics VmailOptimizer::Update(Phase phase, const Batch& replay, const Batch& ex
   return metrics;
 }
 
+void VmailOptimizer::AverageActor() {
+  if (!nets_->average_actor) return;
+  torch::NoGradGuard no_grad;
+  std::vector<torch::Tensor> from = nets_->actor->parameters();
+  std::vector<torch::Tensor> to = nets_->average_actor->parameters();
+  for (size_t i = 0; i < from.size(); ++i) to[i].lerp_(from[i], eval_actor_tau_);
+}
+
 // ----- acting ----- //
 
 torch::Tensor VmailOptimizer::ChooseAction(const torch::Tensor& features, ActMode mode) {
+  if (mode == ActMode::kEvaluate) {
+    Actor& actor = nets_->average_actor ? nets_->average_actor : nets_->actor;
+    return actor->forward(features).Mode();
+  }
   torch::Tensor action = nets_->actor->forward(features).Mode();
-  if (mode == ActMode::kEvaluate || exploration_noise_ == 0) return action;
+  if (exploration_noise_ == 0) return action;
   torch::Tensor noise = torch::randn(action.sizes(), generator_).to(action.device());
   return (action + exploration_noise_ * noise).clamp(-1.0, 1.0);
 }

@@ -14,11 +14,13 @@
 
 namespace imitate::plugins {
 
-// The actor and the value network, as one module for checkpoints.
+// The actor and the value network, as one module for checkpoints; with `averaged` also the
+// Polyak-averaged copy of the actor that evaluation acts with (not trained by gradients).
 struct VmailNetsImpl : torch::nn::Module {
-  VmailNetsImpl(const ActorConfig& actor_config, const MlpConfig& value_config);
+  VmailNetsImpl(const ActorConfig& actor_config, const MlpConfig& value_config, bool averaged);
   Actor actor{nullptr};
   Mlp value{nullptr};
+  Actor average_actor{nullptr};  // null unless averaged
 };
 TORCH_MODULE(VmailNets);
 
@@ -31,6 +33,8 @@ TORCH_MODULE(VmailNets);
 //   returns: the discounted sum of rewards (return_lambda 1, no bootstrap: the released code),
 //            or TD(lambda) returns bootstrapped with the value net when bootstrap = true
 //   actor: -mean(w_i G_i), backpropagated through the dynamics; value: regression on G
+//   with eval_actor_tau < 1: average actor <- (1 - tau) average + tau actor (evaluation acts
+//   with the average, collection with the trained actor)
 class VmailOptimizer final : public LatentAgent {
  public:
   static ParamSpecs Specs();
@@ -47,6 +51,9 @@ class VmailOptimizer final : public LatentAgent {
   void LoadAgent(torch::serialize::InputArchive& archive) override;
 
  private:
+  // Moves the averaged actor towards the trained one (eval_actor_tau < 1 only).
+  void AverageActor();
+
   // parameters
   ActorConfig actor_config_;
   MlpConfig value_config_;
@@ -56,6 +63,7 @@ class VmailOptimizer final : public LatentAgent {
   bool bootstrap_ = false;
   double exploration_noise_ = 0.3;
   bool online_model_expert_batch_ = false;  // online, the model also trains on the expert batch
+  double eval_actor_tau_ = 1.0;             // Polyak weight of the evaluated actor (1: off)
   OptimConfig actor_optim_, value_optim_, discriminator_optim_;
 
   // built state

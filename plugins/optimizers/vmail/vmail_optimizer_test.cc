@@ -204,6 +204,61 @@ TEST(VmailOptimizerTest, SaveLoadRoundTripActsAndUpdatesIdentically) {
   EXPECT_TRUE(Same(SavedNets(*vmail), SavedNets(*restored)));
 }
 
+// eval_actor_tau < 1: the checkpoint holds a Polyak average of the actor, which starts as the
+// initial actor, moves by tau towards the trained one after every update, does not change
+// training, and is what evaluation acts with (collection keeps the trained actor).
+TEST(VmailOptimizerTest, EvaluationActsWithThePolyakAveragedActor) {
+  const double tau = 0.25;
+  Components ca = MakeComponents(), cb = MakeComponents();
+  auto averaged = MakeVmail(ca, {{"eval_actor_tau", tau}});
+  auto plain = MakeVmail(cb);
+  const Tensors initial = Under(SavedNets(*averaged), "actor.");
+  EXPECT_TRUE(Same(Under(SavedNets(*averaged), "average_actor."), initial));
+  EXPECT_TRUE(Under(SavedNets(*plain), "average_actor.").empty());  // off: not in checkpoints
+
+  torch::manual_seed(11);
+  Batch replay = RandomBatch(), expert = RandomBatch();
+  torch::manual_seed(12);
+  Metrics ma = averaged->Update(Phase::kOnline, replay, expert);
+  torch::manual_seed(12);
+  Metrics mb = plain->Update(Phase::kOnline, replay, expert);
+  EXPECT_EQ(ma, mb);
+  const Tensors trained = Under(SavedNets(*averaged), "actor.");
+  EXPECT_TRUE(Same(trained, Under(SavedNets(*plain), "actor.")));
+  const Tensors average = Under(SavedNets(*averaged), "average_actor.");
+  ASSERT_EQ(average.size(), initial.size());
+  for (const auto& [key, value] : average) {
+    torch::Tensor expected = initial.at(key) + tau * (trained.at(key) - initial.at(key));
+    EXPECT_TRUE(torch::allclose(value, expected, 1e-5, 1e-6)) << key;
+  }
+  EXPECT_FALSE(Same(average, trained));
+
+  // exploring acts with the trained actor, as the plain agent does; evaluating acts with the
+  // average: with tau near 1 as the plain agent's trained actor, with tau near 0 as a fresh
+  // agent's initial actor (same seed) on the same world model
+  torch::Tensor observation = torch::randn({3, kState});
+  torch::Tensor is_first = torch::ones({3}, torch::kBool);
+  auto act = [&](Optimizer& optimizer, ActMode mode) {
+    TensorMap carry = optimizer.InitialCarry(3);
+    torch::manual_seed(13);
+    return optimizer.Act({{"state", observation}}, is_first, carry, mode);
+  };
+  EXPECT_TRUE(torch::equal(act(*averaged, ActMode::kExplore), act(*plain, ActMode::kExplore)));
+  EXPECT_FALSE(torch::equal(act(*averaged, ActMode::kEvaluate), act(*plain, ActMode::kEvaluate)));
+  for (double extreme : {1e-7, 1 - 1e-7}) {
+    Components c = MakeComponents();
+    auto agent = MakeVmail(c, {{"eval_actor_tau", extreme}});
+    torch::manual_seed(12);
+    agent->Update(Phase::kOnline, replay, expert);
+    auto fresh = MakeVmail(c);  // the initial actor, on the updated world model
+    torch::Tensor expected =
+        extreme < 0.5 ? act(*fresh, ActMode::kEvaluate) : act(*plain, ActMode::kEvaluate);
+    EXPECT_TRUE(torch::allclose(act(*agent, ActMode::kEvaluate), expected, 1e-4, 1e-5)) << extreme;
+  }
+
+  EXPECT_THROW(MakePlugin<Optimizer>("vmail", "optimizer", {{"eval_actor_tau", 0.0}}), ConfigError);
+}
+
 // online_model_expert_batch: the world model also trains on the expert batch, online only.
 TEST(VmailOptimizerTest, ExpertBatchJoinsTheWorldModelStepOnline) {
   test_support::ExpectExpertBatchJoinsTheWorldModelStepOnline(
