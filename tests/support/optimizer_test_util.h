@@ -192,6 +192,17 @@ inline void CopyParts(AgentParts& from, AgentParts& to) {
   if (from.reward) CopyModule(*from.reward->Module(), *to.reward->Module());
 }
 
+// Both optimizers take one online update on the same batches from the same global generator
+// state (`seed`), and their metrics must match.
+inline void ExpectSameOnlineUpdate(Optimizer& a, Optimizer& b, const Batch& replay,
+                                   const Batch& expert, uint64_t seed) {
+  torch::manual_seed(seed);
+  Metrics ma = a.Update(Phase::kOnline, replay, expert);
+  torch::manual_seed(seed);
+  Metrics mb = b.Update(Phase::kOnline, replay, expert);
+  EXPECT_EQ(ma, mb);
+}
+
 // `to` loads the checkpoint `from` saves now (the optimizer's own part of a run's checkpoint).
 inline void CopyCheckpoint(Optimizer& from, Optimizer& to) {
   torch::serialize::OutputArchive out;

@@ -511,11 +511,7 @@ TEST(CmilOptimizerTest, SaveLoadRoundTripActsAndUpdatesIdentically) {
   // the next update matches (Adam moments, target clock: update 3 copies the targets)
   torch::manual_seed(17);
   Batch replay = RandomBatch(), expert = RandomBatch();
-  torch::manual_seed(18);
-  Metrics ma = cmil->Update(Phase::kOnline, replay, expert);
-  torch::manual_seed(18);
-  Metrics mb = restored->Update(Phase::kOnline, replay, expert);
-  EXPECT_EQ(ma, mb);
+  test_support::ExpectSameOnlineUpdate(*cmil, *restored, replay, expert, /*seed=*/18);
   Tensors nets = SavedNets(*restored);
   EXPECT_TRUE(Same(Under(nets, "target1."), Under(nets, "critic1.")));
   EXPECT_TRUE(Same(nets, SavedNets(*cmil)));

@@ -196,11 +196,7 @@ TEST(VmailOptimizerTest, SaveLoadRoundTripActsAndUpdatesIdentically) {
   }
   torch::manual_seed(9);
   Batch replay = RandomBatch(), expert = RandomBatch();
-  torch::manual_seed(10);
-  Metrics ma = vmail->Update(Phase::kOnline, replay, expert);
-  torch::manual_seed(10);
-  Metrics mb = restored->Update(Phase::kOnline, replay, expert);
-  EXPECT_EQ(ma, mb);
+  test_support::ExpectSameOnlineUpdate(*vmail, *restored, replay, expert, /*seed=*/10);
   EXPECT_TRUE(Same(SavedNets(*vmail), SavedNets(*restored)));
 }
 
@@ -218,11 +214,7 @@ TEST(VmailOptimizerTest, EvaluationActsWithThePolyakAveragedActor) {
 
   torch::manual_seed(11);
   Batch replay = RandomBatch(), expert = RandomBatch();
-  torch::manual_seed(12);
-  Metrics ma = averaged->Update(Phase::kOnline, replay, expert);
-  torch::manual_seed(12);
-  Metrics mb = plain->Update(Phase::kOnline, replay, expert);
-  EXPECT_EQ(ma, mb);
+  test_support::ExpectSameOnlineUpdate(*averaged, *plain, replay, expert, /*seed=*/12);
   const Tensors trained = Under(SavedNets(*averaged), "actor.");
   EXPECT_TRUE(Same(trained, Under(SavedNets(*plain), "actor.")));
   const Tensors average = Under(SavedNets(*averaged), "average_actor.");
