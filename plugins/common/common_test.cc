@@ -253,6 +253,25 @@ bool Unchanged(const torch::nn::Module& module, const std::vector<torch::Tensor>
   return true;
 }
 
+// tau = 1 copies exactly, tau < 1 moves by that fraction; the source and autograd are untouched
+TEST(MoveParametersTowardsTest, CopiesAtOneAndAveragesBelow) {
+  torch::manual_seed(4);
+  Chain from, to;
+  const std::vector<torch::Tensor> source = Snapshot(*from.first);
+  const std::vector<torch::Tensor> start = Snapshot(*to.first);
+  MoveParametersTowards(from.first->parameters(), to.first->parameters(), 0.25);
+  std::vector<torch::Tensor> moved = to.first->parameters();
+  for (size_t i = 0; i < moved.size(); ++i) {
+    EXPECT_TRUE(torch::allclose(moved[i], start[i] + 0.25 * (source[i] - start[i]), 1e-6, 1e-7));
+    EXPECT_TRUE(moved[i].requires_grad());
+    EXPECT_FALSE(moved[i].grad().defined());
+  }
+  EXPECT_TRUE(Unchanged(*from.first, source));
+  MoveParametersTowards(from.first->parameters(), to.first->parameters(), 1.0);
+  EXPECT_TRUE(Unchanged(*to.first, source));
+  EXPECT_THROW(MoveParametersTowards(from.Parameters(), to.first->parameters(), 1.0), c10::Error);
+}
+
 TEST(ParamOptimizerTest, StepsOnlyItsOwnParameters) {
   torch::manual_seed(0);
   Chain chain;

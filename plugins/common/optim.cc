@@ -9,6 +9,21 @@
 
 namespace imitate::plugins {
 
+void MoveParametersTowards(const std::vector<torch::Tensor>& source,
+                           const std::vector<torch::Tensor>& target, double tau) {
+  TORCH_CHECK(source.size() == target.size(), "MoveParametersTowards: ", source.size(),
+              " source tensors against ", target.size(), " targets");
+  torch::NoGradGuard no_grad;
+  for (size_t i = 0; i < source.size(); ++i) {
+    torch::Tensor to = target[i];  // a handle to the same storage
+    if (tau == 1.0) {
+      to.copy_(source[i]);
+    } else {
+      to.lerp_(source[i], tau);
+    }
+  }
+}
+
 void AllReduceGradients(const std::vector<torch::Tensor>& parameters, Collective& collective,
                         int64_t bucket_bytes) {
   if (parameters.empty()) return;

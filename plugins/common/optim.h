@@ -41,6 +41,12 @@ void AllReduceGradients(const std::vector<torch::Tensor>& parameters, Collective
 // ranks; nothing in one process. For optimisers that step without a ParamOptimizer.
 void AverageGradientsAcrossRanks(const std::vector<torch::Tensor>& parameters);
 
+// Moves each tensor of `target` towards its twin in `source` (the same layout, e.g. two modules'
+// parameters()): target <- (1 - tau) target + tau source, outside autograd; tau = 1 is an
+// exact copy (target networks), tau < 1 a Polyak average.
+void MoveParametersTowards(const std::vector<torch::Tensor>& source,
+                           const std::vector<torch::Tensor>& target, double tau);
+
 // Adam settings as the DreamerV2 family writes them.
 struct OptimConfig {
   double lr = 3e-4;

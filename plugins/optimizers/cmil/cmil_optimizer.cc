@@ -9,6 +9,7 @@
 
 #include "imitate/sdk/errors.h"
 #include "plugins/common/imagine.h"
+#include "plugins/common/optim.h"
 
 namespace imitate::plugins {
 
@@ -166,14 +167,8 @@ void CmilOptimizer::BuildAgent(const AgentComponents& components) {
 }
 
 void CmilOptimizer::CopyTargets() {
-  torch::NoGradGuard no_grad;
-  auto copy = [](Mlp& from, Mlp& to) {
-    std::vector<torch::Tensor> source = from->parameters();
-    std::vector<torch::Tensor> target = to->parameters();
-    for (size_t i = 0; i < source.size(); ++i) target[i].copy_(source[i]);
-  };
-  copy(nets_->critic1, nets_->target1);
-  copy(nets_->critic2, nets_->target2);
+  MoveParametersTowards(nets_->critic1->parameters(), nets_->target1->parameters(), 1.0);
+  MoveParametersTowards(nets_->critic2->parameters(), nets_->target2->parameters(), 1.0);
 }
 
 torch::Tensor CmilOptimizer::Q(Mlp& critic, const torch::Tensor& features,

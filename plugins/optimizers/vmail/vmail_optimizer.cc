@@ -4,10 +4,10 @@
 #include <torch/torch.h>
 
 #include <utility>
-#include <vector>
 
 #include "imitate/sdk/errors.h"
 #include "plugins/common/imagine.h"
+#include "plugins/common/optim.h"
 
 namespace imitate::plugins {
 
@@ -110,10 +110,7 @@ void VmailOptimizer::BuildAgent(const AgentComponents& components) {
   nets_->to(device_);
   // the average starts as the initial actor
   if (nets_->average_actor) {
-    torch::NoGradGuard no_grad;
-    std::vector<torch::Tensor> from = nets_->actor->parameters();
-    std::vector<torch::Tensor> to = nets_->average_actor->parameters();
-    for (size_t i = 0; i < from.size(); ++i) to[i].copy_(from[i]);
+    MoveParametersTowards(nets_->actor->parameters(), nets_->average_actor->parameters(), 1.0);
   }
   actor_opt_ = std::make_unique<ParamOptimizer>(nets_->actor->parameters(), actor_optim_);
   value_opt_ = std::make_unique<ParamOptimizer>(nets_->value->parameters(), value_optim_);
@@ -182,10 +179,8 @@ Metrics VmailOptimizer::Update(Phase phase, const Batch& replay, const Batch& ex
 
 void VmailOptimizer::AverageActor() {
   if (!nets_->average_actor) return;
-  torch::NoGradGuard no_grad;
-  std::vector<torch::Tensor> from = nets_->actor->parameters();
-  std::vector<torch::Tensor> to = nets_->average_actor->parameters();
-  for (size_t i = 0; i < from.size(); ++i) to[i].lerp_(from[i], eval_actor_tau_);
+  MoveParametersTowards(nets_->actor->parameters(), nets_->average_actor->parameters(),
+                        eval_actor_tau_);
 }
 
 // ----- acting ----- //
